@@ -1,0 +1,1 @@
+"""PATBM Lapor: application core (settings, database, services, channels, scheduler, CLI)."""

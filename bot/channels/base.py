@@ -1,0 +1,47 @@
+"""What the outbox needs from a channel: a sender, and the errors a send can end in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.messages import Reply
+
+
+class SendError(Exception):
+    """A send that did not go through."""
+
+
+@dataclass
+class RetryLater(SendError):
+    """Temporary: rate limited (429 retry_after) or the platform is down (5xx, time-out)."""
+
+    after_seconds: float | None = None
+    reason: str = "temporary"
+
+
+@dataclass
+class PermanentFailure(SendError):
+    """Will never succeed as it is: the user blocked the bot, the chat does not exist."""
+
+    reason: str = "permanent"
+
+
+@dataclass
+class OutsideWindow(SendError):
+    """WhatsApp's 24-hour window is closed for this chat: a template is needed."""
+
+    reason: str = "outside_window"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    platform_message_id: str | None = None
+
+
+class Sender(Protocol):
+    channel: str
+
+    async def send(self, chat_id: str, reply: Reply) -> SendResult:
+        """Deliver one reply; raise RetryLater, PermanentFailure or OutsideWindow when it fails."""
+        ...

@@ -1,0 +1,48 @@
+"""The `patbm` console script. Each command group lives in bot/commands/ and registers itself."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bot.settings import SettingsError
+
+# Each module has `register(subparsers)`; its parsers set `func(args) -> int`.
+COMMAND_MODULES = [
+    "bot.commands.db",
+    "bot.commands.areas",
+    "bot.commands.staff",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="patbm", description="PATBM Lapor: pelaporan kekerasan terhadap anak dan perempuan"
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from bot.logs import configure_logging
+
+    configure_logging(verbose=args.verbose)
+    try:
+        code: int = args.func(args)
+    except SettingsError as exc:
+        print(f"patbm: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

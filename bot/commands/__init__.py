@@ -1,0 +1,1 @@
+"""Sub-commands of the `patbm` console script, one module per group."""

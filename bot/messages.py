@@ -1,0 +1,101 @@
+"""Channel-neutral messages: every platform's update becomes an Inbound; every answer is a Reply."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+MediaKind = Literal["photo", "voice", "audio", "video", "document", "sticker", "other"]
+
+
+@dataclass(frozen=True)
+class Media:
+    kind: MediaKind
+    file_id: str
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A shared contact card; user_id is the platform id of the person on the card, if known."""
+
+    phone: str
+    user_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One incoming message or button press, whatever the platform."""
+
+    channel: str  # telegram, whatsapp, terminal
+    user_id: str  # the sender's platform id
+    chat_id: str  # where replies go
+    text: str | None = None
+    option: str | None = None  # the id of a pressed button or chosen list row
+    location: Location | None = None
+    contact: Contact | None = None
+    media: Media | None = None
+    # The sender's own phone number where the platform carries it (WhatsApp wa_id).
+    sender_phone: str | None = None
+    # The platform id of the message whose button was pressed (to edit it in place).
+    prompt_message_id: str | None = None
+    language_hint: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        """`/status` for '/status REF PIN' (lower-cased, without a @botname suffix)."""
+        if not self.text or not self.text.startswith("/"):
+            return None
+        head = self.text.split(maxsplit=1)[0]
+        return head.split("@", 1)[0].lower()
+
+    @property
+    def command_args(self) -> list[str]:
+        if not self.text:
+            return []
+        return self.text.split()[1:]
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str  # short and opaque: Telegram callback_data is at most 64 bytes
+    label: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Text plus options; each channel renders it its own way."""
+
+    text: str
+    options: tuple[Option, ...] = ()
+    # Ask the user to share their own phone number (Telegram contact button).
+    request_contact: bool = False
+    # Edit this earlier message of ours in place instead of sending a new one.
+    edit_message_id: str | None = None
+    media: Media | None = None
+    # Rendered by the channel where it has a place for it (WhatsApp footer).
+    footer: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Reply:
+        options = tuple(Option(**o) for o in data.get("options", ()))
+        media = Media(**data["media"]) if data.get("media") else None
+        return cls(
+            text=data["text"],
+            options=options,
+            request_contact=bool(data.get("request_contact", False)),
+            edit_message_id=data.get("edit_message_id"),
+            media=media,
+            footer=data.get("footer"),
+            extra=dict(data.get("extra") or {}),
+        )

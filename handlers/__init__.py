@@ -1,0 +1,1 @@
+"""Conversations: channel-neutral flows (no platform imports here)."""

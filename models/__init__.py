@@ -1,0 +1,24 @@
+"""Typed SQLAlchemy 2 ORM models of PATBM Lapor."""
+
+from models.area import Area, AreaLevel
+from models.base import Base
+from models.case import Case, CaseEvent, CasePriority, CaseStatus
+from models.messaging import ChatIdentity, Conversation, InboxUpdate, OutboxMessage, RateLimit
+from models.staff import Staff, StaffRole
+
+__all__ = [
+    "Area",
+    "AreaLevel",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "CasePriority",
+    "CaseStatus",
+    "ChatIdentity",
+    "Conversation",
+    "InboxUpdate",
+    "OutboxMessage",
+    "RateLimit",
+    "Staff",
+    "StaffRole",
+]

@@ -1,0 +1,123 @@
+"""Cases (kasus) and their append-only audit trail (case events)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, EncryptedJSON, EncryptedText
+
+
+class CaseStatus(StrEnum):
+    BARU = "baru"
+    DITUGASKAN = "ditugaskan"
+    DITERIMA = "diterima"
+    DITANGANI = "ditangani"
+    SELESAI = "selesai"
+    DITUTUP = "ditutup"
+    DIRUJUK = "dirujuk"
+    DIBATALKAN = "dibatalkan"
+
+
+OPEN_STATUSES = (
+    CaseStatus.BARU,
+    CaseStatus.DITUGASKAN,
+    CaseStatus.DITERIMA,
+    CaseStatus.DITANGANI,
+    CaseStatus.DIRUJUK,
+)
+
+
+class CasePriority(StrEnum):
+    DARURAT = "darurat"
+    BIASA = "biasa"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        # The sweeps select what is due: O(due), not O(all).
+        Index("ix_cases_status_due_at", "status", "due_at"),
+        Index("ix_cases_kelurahan_created", "kelurahan_code", "created_at"),
+        Index("ix_cases_assignee_status", "assignee_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    pin_hash: Mapped[str] = mapped_column(String(128))
+    # Makes a submission idempotent: the same draft submitted twice is one case.
+    submission_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    status: Mapped[str] = mapped_column(String(16), default=CaseStatus.BARU)
+    priority: Mapped[str] = mapped_column(String(8), default=CasePriority.BIASA)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    victim_age_group: Mapped[str | None] = mapped_column(String(8))
+    victim_sex: Mapped[str | None] = mapped_column(String(8))
+    place: Mapped[str | None] = mapped_column(String(32))  # tempat kejadian
+    perpetrator_relation: Mapped[str | None] = mapped_column(String(32))  # hubungan pelaku
+    incident_when: Mapped[str | None] = mapped_column(String(16))  # today, yesterday, ...
+    incident_at: Mapped[datetime | None]
+
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    kelurahan_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
+
+    # Personal data: encrypted at rest.
+    location_detail: Mapped[str | None] = mapped_column(EncryptedText)
+    location_point: Mapped[Any] = mapped_column(EncryptedJSON, nullable=True)
+    description: Mapped[str | None] = mapped_column(EncryptedText)
+    evidence: Mapped[Any] = mapped_column(EncryptedJSON, nullable=True)
+    # {"channel": ..., "chat_id": ..., "user_id": ...}; only kept when contact is allowed.
+    reporter_contact: Mapped[Any] = mapped_column(EncryptedJSON, nullable=True)
+
+    reporter_role: Mapped[str | None] = mapped_column(String(32))
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8), default="id")
+
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # What the deadline in due_at is for: accept, update, resolve, referral.
+    due_kind: Mapped[str | None] = mapped_column(String(16))
+    due_at: Mapped[datetime | None]
+    duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
+    outcome: Mapped[str | None] = mapped_column(EncryptedText)
+
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
+    accepted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    anonymised_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class CaseEvent(Base):
+    """Append-only: who did what to which case, when, from which channel."""
+
+    __tablename__ = "case_events"
+    __table_args__ = (Index("ix_case_events_case_at", "case_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32), index=True)
+    actor_kind: Mapped[str] = mapped_column(String(16))  # reporter, staff, system, admin
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
+    channel: Mapped[str | None] = mapped_column(String(16))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str | None] = mapped_column(String(16))
+    # Machine-readable, never personal: reasons as codes, ids, levels.
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Free text a person wrote (a note, a decline reason): may be personal, so encrypted.
+    note: Mapped[str | None] = mapped_column(EncryptedText)
+
+
+__all__ = ["OPEN_STATUSES", "Case", "CaseEvent", "CasePriority", "CaseStatus"]
