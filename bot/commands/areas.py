@@ -54,7 +54,7 @@ def _list(args: argparse.Namespace) -> int:
             grouped = await session.execute(
                 select(Area.parent_code, func.count()).group_by(Area.parent_code)
             )
-            counts: dict[str | None, int] = {parent: n for parent, n in grouped.tuples()}
+            counts: dict[str | None, int] = {parent: n for parent, n in grouped.all()}
         if not areas:
             print("no areas yet: run `patbm areas import KODE` (e.g. 15.71 for Kota Jambi)")
         for area in areas:
