@@ -14,6 +14,14 @@ COMMAND_MODULES = [
     "bot.commands.db",
     "bot.commands.areas",
     "bot.commands.staff",
+    "bot.commands.chat",
+    "bot.commands.export",
+    "bot.commands.stats",
+    "bot.commands.audit",
+    "bot.commands.retention",
+    "bot.commands.keys",
+    "bot.commands.run",
+    "bot.commands.jobs",
 ]
 
 

@@ -10,8 +10,22 @@ MediaKind = Literal["photo", "voice", "audio", "video", "document", "sticker", "
 
 @dataclass(frozen=True)
 class Media:
+    """A platform file id, or (content_b64 set) bytes we made ourselves, e.g. the weekly chart.
+
+    Generated content travels inside the outbox row (base64, encrypted with the payload) so any
+    instance can deliver it; a Sender uploads `content()` when it is not None (Telegram:
+    `send_photo(photo=media.content() or media.file_id)`), and `file_id` is then a file name.
+    """
+
     kind: MediaKind
     file_id: str
+    content_b64: str | None = None
+    mime_type: str | None = None
+
+    def content(self) -> bytes | None:
+        import base64
+
+        return base64.b64decode(self.content_b64) if self.content_b64 is not None else None
 
 
 @dataclass(frozen=True)

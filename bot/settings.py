@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     whatsapp_app_secret: SecretStr | None = None
     whatsapp_verify_token: SecretStr | None = None
     whatsapp_api_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v23.0"
+    # Approved template for staff notifications outside the 24-hour window; body {{1}} = reference.
+    whatsapp_template_notify: str | None = "patbm_notifikasi"
+    whatsapp_template_language: str = "id"
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
@@ -59,7 +63,38 @@ class Settings(BaseSettings):
     status_max_failures: int = 5
     status_window_minutes: int = 15
 
+    # Working time for ordinary deadlines (bot/worktime.py); holidays and cuti bersama from lokal-id.
+    work_start: str = "08:00"
+    work_end: str = "16:00"
+    # Days off, 0 = Sunday … 6 = Saturday (lokal-id's convention).
+    work_weekend: str = "0,6"
+    work_cuti_bersama_off: bool = True
+    # Escalation ladder (bot/escalation.py).
+    accept_working_hours: float = Field(default=4, gt=0)
+    darurat_accept_minutes: float = Field(default=30, gt=0)  # wall clock
+    remind_update_days: int = Field(default=3, ge=1)  # working days without an update
+    escalate_resolve_days: int = Field(default=7, ge=1)  # working days
+    escalate_resolve_darurat_days: float = Field(default=2, gt=0)  # wall-clock days
+    remind_referral_days: int = Field(default=3, ge=1)  # working days
+    # Digests (bot/digest.py): local time, and the weekday of the chart (0 = Monday).
+    digest_time: str = "07:00"
+    digest_chart_weekday: int = Field(default=0, ge=0, le=6)
+    # Outbox delivery (bot/outbox_delivery.py).
+    outbox_max_attempts: int = Field(default=12, ge=1)
+    outbox_lease_seconds: float = Field(default=60, gt=0)
+    outbox_poll_seconds: float = Field(default=5, gt=0)
+    outbox_batch_size: int = Field(default=50, ge=1)
+    outbox_backoff_base_seconds: float = Field(default=2, gt=0)
+    outbox_backoff_max_seconds: float = Field(default=3600, gt=0)
+    telegram_rate_per_second: float = Field(default=30, gt=0)
+    whatsapp_rate_per_second: float = Field(default=50, gt=0)
+    chat_rate_per_second: float = Field(default=1, gt=0)
+    # Clean-up (bot/scheduler.py): handled inbox rows and sent outbox rows are kept this long.
+    inbox_retention_days: int = Field(default=14, ge=1)
+
     log_json: bool = False
+    # Closed cases older than this lose their personal fields (`patbm retention apply`).
+    retention_months: int = Field(default=24, ge=1, le=600)
 
     @field_validator("timezone")
     @classmethod

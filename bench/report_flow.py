@@ -1,0 +1,255 @@
+"""Benchmarks 2 and 5: `patbm run` serving N simulated residents, and its peak memory.
+
+Set-up per backend, as an administrator would: `patbm db upgrade`, `patbm areas import 15.71`,
+`patbm staff import` (a kader for every kelurahan, so routing has someone). Then
+`python -m bot.cli run` as a subprocess polls the fake Bot API; N residents report at once
+(bench/residents.py). Figures: updates per second (all residents' updates over the time from the
+first update available to the last reply), p50/p99 latency per step, peak RSS (VmHWM).
+
+Telegram's sending limits are raised in `patbm run` for these rows (`PATBM_TELEGRAM_RATE_PER_SECOND`,
+`PATBM_CHAT_RATE_PER_SECOND`): the fake does not enforce them here, the echo baseline does not
+have them, and benchmark 3 measures them on their own. One row (`limits=telegram`) keeps the
+defaults to show what a resident feels with the 1-a-second-per-chat pacing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import random
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import (
+    Results,
+    Row,
+    cpu_seconds,
+    create_pg_database,
+    drop_pg_database,
+    new_key,
+    patbm_cli,
+    peak_rss_mb,
+    percentile,
+)
+from bench.fakes import TimedFakeTelegram
+from bench.residents import Driver, Resident
+
+AREA = "15.71"
+UNLIMITED = {"PATBM_TELEGRAM_RATE_PER_SECOND": "100000", "PATBM_CHAT_RATE_PER_SECOND": "100000"}
+RESIDENT_BASE = 700_000
+
+
+@dataclass
+class FlowRun:
+    residents: int
+    completed: int
+    updates: int
+    seconds: float
+    latencies: list[float]
+    peak_rss_mb: float | None
+    cpu_seconds: float | None
+    errors: list[str]
+
+
+async def _kelurahan_codes(database_url: str) -> list[str]:
+    from sqlalchemy import func, select
+
+    from bot.db import Database
+    from models import Area
+
+    db = Database(database_url)
+    try:
+        async with db.transaction() as session:
+            rows = await session.scalars(
+                select(Area.code).where(func.length(Area.code) == len("15.71.01.1001"))
+            )
+            return sorted(rows.all())
+    finally:
+        await db.dispose()
+
+
+async def _schema_safety_net(database_url: str) -> None:
+    """Tables added to the models after the last migration (the integrator regenerates it)."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from models import Base
+
+    engine = create_async_engine(database_url)
+    async with engine.begin() as conn:
+        await conn.run_sync(Base.metadata.create_all)
+    await engine.dispose()
+
+
+def prepare_database(database_url: str, env: dict[str, str], workdir: Path) -> int:
+    """Migrate, import the areas, register a kader per kelurahan; the number of kader."""
+    env = {**env, "PATBM_DATABASE_URL": database_url}
+    patbm_cli(["db", "upgrade"], env, workdir)
+    asyncio.run(_schema_safety_net(database_url))
+    patbm_cli(["areas", "import", AREA], env, workdir)
+    codes = asyncio.run(_kelurahan_codes(database_url))
+    staff_csv = workdir / "kader.csv"
+    with staff_csv.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["name", "phone", "role", "area_code"])
+        for index, code in enumerate(codes):
+            writer.writerow([f"Kader {index + 1}", f"+62812{index + 1:08d}", "kader", code])
+    patbm_cli(["staff", "import", str(staff_csv)], env, workdir)
+    return len(codes)
+
+
+async def _drive(
+    fake: TimedFakeTelegram, residents: int, seed: int
+) -> tuple[list[Resident], float]:
+    driver = Driver(fake, asyncio.get_running_loop())
+    rng = random.Random(seed)
+    people = [
+        Resident(RESIDENT_BASE + seed * 1000 + i, random.Random(rng.random()))
+        for i in range(residents)
+    ]
+    started = time.monotonic()
+    await asyncio.gather(*(person.report(driver) for person in people))
+    return people, started
+
+
+def run_flow(
+    database_url: str,
+    workdir: Path,
+    residents_counts: list[int],
+    extra_env: dict[str, str],
+    key: str,
+) -> list[FlowRun]:
+    """One `patbm run` process; each N in turn (fresh residents); peak RSS over all of them."""
+    from tests.e2e_helpers import PatbmProcess
+
+    fake = TimedFakeTelegram()
+    fake.start()
+    proc = PatbmProcess(
+        database_url,
+        fake.api_url,
+        fake.token,
+        workdir,
+        extra_env={"PATBM_ENCRYPTION_KEY": key, **extra_env},
+    )
+    runs: list[FlowRun] = []
+    try:
+        proc.start(within=60)
+        assert proc.proc is not None
+        for seed, count in enumerate(residents_counts, start=1):
+            first_update = len(fake.available_at)
+            cpu_before = cpu_seconds(proc.proc.pid)
+            people, _ = asyncio.run(_drive(fake, count, seed))
+            cpu_after = cpu_seconds(proc.proc.pid)
+            available = sorted(fake.available_at.values())[first_update:]
+            assert fake.last_reply_at is not None
+            seconds = fake.last_reply_at - available[0] if available else 0.0
+            updates = sum(p.updates for p in people)
+            runs.append(
+                FlowRun(
+                    residents=count,
+                    completed=sum(1 for p in people if p.error is None),
+                    updates=updates,
+                    seconds=seconds,
+                    latencies=[x for p in people for x in p.latencies],
+                    peak_rss_mb=peak_rss_mb(proc.proc.pid),
+                    cpu_seconds=(
+                        cpu_after - cpu_before
+                        if cpu_after is not None and cpu_before is not None
+                        else None
+                    ),
+                    errors=[p.error for p in people if p.error][:3],
+                )
+            )
+    finally:
+        try:
+            if proc.proc is not None and proc.proc.poll() is None:
+                proc.terminate(within=30)
+        except Exception:
+            proc.ensure_stopped()
+        fake.stop()
+    return runs
+
+
+def _rows(
+    results: Results, backend: str, runs: list[FlowRun], baseline: float | None, limits: str
+) -> None:
+    for run in runs:
+        rate = run.updates / run.seconds if run.seconds > 0 else 0.0
+        p50 = percentile(run.latencies, 0.50) * 1000
+        p99 = percentile(run.latencies, 0.99) * 1000
+        figures: dict[str, object] = {
+            "residents": run.residents,
+            "completed": run.completed,
+            "updates": run.updates,
+            "seconds": round(run.seconds, 2),
+            "updates_per_s": round(rate, 1),
+            "p50_ms": round(p50, 1),
+            "p99_ms": round(p99, 1),
+            "ratio_to_baseline": round(rate / baseline, 2) if baseline else None,
+            "cpu_ms_per_update": (
+                round(run.cpu_seconds * 1000 / run.updates, 2)
+                if run.cpu_seconds and run.updates
+                else None
+            ),
+            "peak_rss_mb": round(run.peak_rss_mb, 1) if run.peak_rss_mb else None,
+        }
+        targets = ["ratio ≥ 0.6"]
+        met = baseline is not None and rate / baseline >= 0.6
+        if run.residents == 50:
+            targets.append("p99 < 150 ms")
+            met = met and p99 < 150
+        row = Row(
+            "report_flow",
+            f"{backend} n={run.residents}" + ("" if limits == "raised" else f" limits={limits}"),
+            figures,
+            target=", ".join(targets),
+            met=(met and run.completed == run.residents) if limits == "raised" else None,
+            note="; ".join(run.errors),
+        )
+        results.add(row)
+
+
+def run_report_flow(
+    results: Results,
+    *,
+    sizes: list[int],
+    backends: list[str],
+    with_telegram_limits: bool,
+) -> None:
+    baseline_row = results.find("baseline")
+    baseline = float(baseline_row.figures["updates_per_s"]) if baseline_row else None
+    key = new_key()
+    peak: list[float] = []
+    for backend in backends:
+        with tempfile.TemporaryDirectory(prefix=f"patbm-bench-{backend}-") as tmp:
+            workdir = Path(tmp)
+            env = {"PATBM_ENCRYPTION_KEY": key, "PATBM_DATA_DIR": tmp}
+            pg_name: str | None = None
+            if backend == "sqlite":
+                url = f"sqlite+aiosqlite:///{workdir / 'bench.db'}"
+            else:
+                pg_name, url = asyncio.run(create_pg_database())
+            try:
+                prepare_database(url, env, workdir)
+                runs = run_flow(url, workdir, sizes, UNLIMITED, key)
+                _rows(results, backend, runs, baseline, "raised")
+                peak += [r.peak_rss_mb for r in runs if r.peak_rss_mb]
+                if with_telegram_limits and backend == backends[0]:
+                    limited = run_flow(url, workdir, [min(50, max(sizes))], {}, key)
+                    _rows(results, backend, limited, baseline, "telegram")
+            finally:
+                if pg_name is not None:
+                    asyncio.run(drop_pg_database(pg_name))
+    if peak:
+        worst = max(peak)
+        results.add(
+            Row(
+                "memory",
+                "patbm run peak RSS",
+                {"peak_rss_mb": round(worst, 1)},
+                target="RSS < 150 MB",
+                met=worst < 150,
+                note="VmHWM of the `patbm run` process over the report-flow runs",
+            )
+        )

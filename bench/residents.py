@@ -1,0 +1,183 @@
+"""Scripted residents: each completes a full report through the fake, one step at a time.
+
+A resident sends its next message only when the bot's answer to the previous one has arrived
+(the prompt of the next question is the chat's latest message), pressing buttons by the
+callback data in that message's inline keyboard. Choices are random but sensible (a category,
+an age group, a kecamatan and kelurahan among those shown, ...). Option ids are those of
+handlers/report/ (`r:<step>:<value>`).
+
+Latency of a step: from the update becoming available at the fake to the first reply (a sent or
+edited message) for that chat reaching the fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.fakes import TimedFakeTelegram
+
+STEP_TIMEOUT = 60.0
+LOCATIONS = ("RT 03 RW 02, dekat masjid", "Jl. Kapten Pattimura, gang 5", "dekat SD negeri")
+STORIES = (
+    "Anak tetangga sering dipukul ayahnya, terdengar menangis tiap malam.",
+    "Seorang anak tidak sekolah dan disuruh bekerja sampai malam.",
+    "Anak perempuan diejek dan didorong teman-temannya setiap pulang sekolah.",
+)
+
+Message = dict[str, Any]
+Check = Callable[[list[Message]], bool]
+
+
+def buttons(message: Message) -> list[str]:
+    markup = message.get("reply_markup") or {}
+    return [
+        str(button.get("callback_data"))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+        if button.get("callback_data")
+    ]
+
+
+def latest(messages: list[Message]) -> Message | None:
+    return messages[-1] if messages else None
+
+
+def asks(step: str) -> Check:
+    """The chat's latest message is the question of `step`."""
+
+    def check(messages: list[Message]) -> bool:
+        last = latest(messages)
+        return last is not None and any(b.startswith(f"r:{step}:") for b in buttons(last))
+
+    return check
+
+
+def category_ticked(messages: list[Message]) -> bool:
+    last = latest(messages)
+    if last is None:
+        return False
+    markup = last.get("reply_markup") or {}
+    return any(
+        "✅" in str(button.get("text"))
+        for row in markup.get("inline_keyboard", [])
+        for button in row
+    )
+
+
+def confirmed(messages: list[Message]) -> bool:
+    return any("/status " in str(m.get("text") or "") for m in messages[-2:])
+
+
+class Driver:
+    """Hears every reply from the fake (in its thread) and wakes the resident of that chat."""
+
+    def __init__(self, fake: TimedFakeTelegram, loop: asyncio.AbstractEventLoop) -> None:
+        self.fake = fake
+        self.loop = loop
+        self.reply_times: dict[int, list[float]] = {}
+        self.events: dict[int, asyncio.Event] = {}
+        fake.on_reply = self._heard
+
+    def _heard(self, chat_id: int, at: float) -> None:
+        self.loop.call_soon_threadsafe(self._signal, chat_id, at)
+
+    def _signal(self, chat_id: int, at: float) -> None:
+        self.reply_times.setdefault(chat_id, []).append(at)
+        event = self.events.get(chat_id)
+        if event is not None:
+            event.set()
+
+    async def act(self, chat: int, send: Callable[[], int], expect: Check) -> float:
+        """Send one update; wait until `expect` holds; the latency of the first reply."""
+        event = self.events.setdefault(chat, asyncio.Event())
+        event.clear()
+        update_id = send()
+        available = self.fake.available_at[update_id]
+        deadline = time.monotonic() + STEP_TIMEOUT
+        while not expect(self.fake.messages(chat)):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"chat {chat}: no answer in {STEP_TIMEOUT:.0f} s")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(event.wait(), min(remaining, 1.0))
+            event.clear()
+        first = next((t for t in self.reply_times.get(chat, []) if t >= available), None)
+        return (first if first is not None else time.monotonic()) - available
+
+
+@dataclass
+class Resident:
+    chat: int
+    rng: random.Random
+    latencies: list[float] = field(default_factory=list)
+    updates: int = 0
+    error: str | None = None
+
+    def _press(self, driver: Driver, choose: Callable[[list[str]], str]) -> Callable[[], int]:
+        def send() -> int:
+            last = latest(driver.fake.messages(self.chat))
+            assert last is not None
+            data = choose(buttons(last))
+            return driver.fake.callback_update(self.chat, data, int(last["message_id"]))
+
+        return send
+
+    def _pick(self, step: str, exclude: tuple[str, ...] = ()) -> Callable[[list[str]], str]:
+        def choose(found: list[str]) -> str:
+            values = [
+                b for b in found if b.startswith(f"r:{step}:") and b.split(":", 2)[2] not in exclude
+            ]
+            return self.rng.choice(values)
+
+        return choose
+
+    @staticmethod
+    def _exact(data: str) -> Callable[[list[str]], str]:
+        return lambda found: data
+
+    async def _step(self, driver: Driver, send: Callable[[], int], expect: Check) -> None:
+        self.latencies.append(await driver.act(self.chat, send, expect))
+        self.updates += 1
+
+    async def report(self, driver: Driver) -> None:
+        fake, rng = driver.fake, self.rng
+        skip = ("-", ">")
+        try:
+            await self._step(driver, lambda: fake.text_update(self.chat, "/lapor"), asks("danger"))
+            await self._step(driver, self._press(driver, self._exact("r:danger:n")), asks("cat"))
+            await self._step(
+                driver, self._press(driver, self._pick("cat", ("ok",))), category_ticked
+            )
+            await self._step(driver, self._press(driver, self._exact("r:cat:ok")), asks("age"))
+            await self._step(driver, self._press(driver, self._pick("age")), asks("sex"))
+            await self._step(driver, self._press(driver, self._pick("sex")), asks("kec"))
+            # Only places (codes with dots), not the page buttons.
+            await self._step(driver, self._press(driver, self._place("kec")), asks("kel"))
+            await self._step(driver, self._press(driver, self._place("kel")), asks("loc"))
+            location = rng.choice(LOCATIONS)
+            await self._step(driver, lambda: fake.text_update(self.chat, location), asks("when"))
+            await self._step(driver, self._press(driver, self._pick("when", skip)), asks("desc"))
+            story = rng.choice(STORIES)
+            await self._step(driver, lambda: fake.text_update(self.chat, story), asks("place"))
+            await self._step(driver, self._press(driver, self._pick("place", skip)), asks("rel"))
+            await self._step(driver, self._press(driver, self._pick("rel", skip)), asks("role"))
+            await self._step(driver, self._press(driver, self._pick("role", skip)), asks("contact"))
+            await self._step(
+                driver, self._press(driver, self._pick("contact", skip)), asks("summary")
+            )
+            await self._step(driver, self._press(driver, self._exact("r:summary:send")), confirmed)
+        except (TimeoutError, AssertionError, IndexError) as exc:
+            self.error = f"{type(exc).__name__}: {exc}"
+
+    def _place(self, step: str) -> Callable[[list[str]], str]:
+        def choose(found: list[str]) -> str:
+            values = [b for b in found if b.startswith(f"r:{step}:") and "." in b]
+            return self.rng.choice(values)
+
+        return choose

@@ -1,0 +1,111 @@
+"""How a case is shown to staff: the assignment summary (no personal details) and the full view.
+
+The summary goes to whoever is offered a case and to alerts: reference, categories, kelurahan,
+priority, victim age group, how long ago it was reported. Never the reporter or the description.
+The full view is for the accepted assignee, coordinators and the Dinas, and is audited (`viewed`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.i18n import N_, Translator
+from bot.messages import Option, Reply
+from models import Case, CasePriority
+
+STATUS_LABELS = {
+    "baru": N_("baru"),
+    "ditugaskan": N_("menunggu diterima"),
+    "diterima": N_("diterima"),
+    "ditangani": N_("sedang ditangani"),
+    "selesai": N_("selesai"),
+    "ditutup": N_("ditutup"),
+    "dirujuk": N_("dirujuk ke Dinas"),
+    "dibatalkan": N_("dibatalkan"),
+}
+
+
+def status_label(t: Translator, status: str) -> str:
+    return t(STATUS_LABELS.get(status, status))
+
+
+def priority_label(t: Translator, priority: str) -> str:
+    return t("DARURAT") if priority == CasePriority.DARURAT else t("biasa")
+
+
+def categories_text(case: Case) -> str:
+    return ", ".join(str(c).replace("_", " ") for c in case.categories or []) or "-"
+
+
+def ago(t: Translator, then: datetime, now: datetime) -> str:
+    minutes = max(0, int((now - then).total_seconds() // 60))
+    if minutes < 2:
+        return t("baru saja")
+    if minutes < 60:
+        return t("{n} menit lalu", n=minutes)
+    if minutes < 48 * 60:
+        return t("{n} jam lalu", n=minutes // 60)
+    return t("{n} hari lalu", n=minutes // (24 * 60))
+
+
+def summary_lines(t: Translator, case: Case, now: datetime, kelurahan: str) -> list[str]:
+    return [
+        t("Kasus {ref}", ref=case.reference),
+        t("Prioritas: {priority}", priority=priority_label(t, case.priority)),
+        t("Jenis: {categories}", categories=categories_text(case)),
+        t("Kelurahan: {name}", name=kelurahan),
+        t("Usia korban: {age}", age=case.victim_age_group or "-"),
+        t("Dilaporkan: {ago}", ago=ago(t, case.created_at, now)),
+    ]
+
+
+def assignment_reply(case: Case, language: str, now: datetime, kelurahan: str) -> Reply:
+    t = Translator(language)
+    head = t("Ada laporan baru untuk Anda.")
+    if case.priority == CasePriority.DARURAT:
+        head = t("DARURAT: ada laporan yang perlu segera ditangani.")
+    lines = [head, "", *summary_lines(t, case, now, kelurahan), ""]
+    lines.append(t("Terima untuk melihat rinciannya, atau Tolak dengan alasan."))
+    return Reply(
+        text="\n".join(lines),
+        options=(
+            Option(f"k:acc:{case.id}", t("Terima")),
+            Option(f"k:dec:{case.id}", t("Tolak")),
+        ),
+    )
+
+
+def darurat_alert_reply(case: Case, language: str, now: datetime, kelurahan: str) -> Reply:
+    t = Translator(language)
+    lines = [
+        t("Peringatan DARURAT: laporan baru di wilayah Anda."),
+        "",
+        *summary_lines(t, case, now, kelurahan),
+    ]
+    return Reply(text="\n".join(lines), options=(Option(f"k:show:{case.id}", t("Lihat kasus")),))
+
+
+def detail_text(t: Translator, case: Case, now: datetime, kelurahan: str) -> str:
+    """Everything a responsible person needs, except the reporter's contact (the relay is for that)."""
+    evidence = case.evidence if isinstance(case.evidence, list) else []
+    lines = [
+        *summary_lines(t, case, now, kelurahan),
+        t("Status: {status}", status=status_label(t, case.status)),
+        t("Jenis kelamin korban: {sex}", sex=case.victim_sex or "-"),
+        t("Lokasi: {detail}", detail=case.location_detail or "-"),
+        t("Waktu kejadian: {when}", when=case.incident_when or "-"),
+        t("Tempat kejadian: {place}", place=case.place or "-"),
+        t("Hubungan pelaku: {relation}", relation=case.perpetrator_relation or "-"),
+        t("Pelapor: {role}", role=case.reporter_role or "-"),
+        t(
+            "Pelapor bersedia dihubungi: {answer}",
+            answer=t("ya") if case.contact_consent else t("tidak"),
+        ),
+        t("Bukti terlampir: {n}", n=len(evidence)),
+        "",
+        t("Cerita pelapor:"),
+        case.description or "-",
+    ]
+    if case.outcome:
+        lines += ["", t("Hasil: {outcome}", outcome=case.outcome)]
+    return "\n".join(lines)

@@ -1,0 +1,451 @@
+"""The escalation ladder: no case is forgotten.
+
+Each open case carries its next deadline (`due_at`, `due_kind`); `plan_deadline` says which
+one it is, from the case's state and the settings:
+
+- `accept`: assigned (or still new) and not accepted within `accept_working_hours` working
+  hours (darurat: `darurat_accept_minutes` wall-clock minutes). First miss: the routing moves
+  the case on (`bot.routing.route_to_next`: backup, another cadre, ...), escalation level 1.
+  Second miss: the kecamatan coordinator takes it (`route_to_coordinator`), level 2.
+- `update`: accepted or in progress, and no update for `remind_update_days` working days: a
+  reminder to the assignee; the next one as long again after it.
+- `resolve`: not resolved within `escalate_resolve_days` working days of the report
+  (darurat: `escalate_resolve_darurat_days` wall-clock days): the Dinas is told, level 3.
+- `referral`: referred (dirujuk) and `remind_referral_days` working days without a change: the
+  Dinas is reminded, and again after as long.
+
+`sweep(app, now)` selects `due_at <= now` through the index `ix_cases_status_due_at` and locks
+what it takes (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers with BEGIN
+IMMEDIATE), so any number of instances can sweep at once and each deadline is acted on once:
+acting moves the deadline forward in the same transaction as the events and messages.
+
+Services that change a case call `refresh_deadline(case, now, settings)` afterwards; a case
+whose stored deadline no longer fits its status is re-planned by the sweep, so a forgotten
+refresh delays the right deadline at worst until the stale one comes due.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.cases import Actor, record_event
+from bot.i18n import Translator
+from bot.messages import Option, Reply
+from bot.notify import dinas_staff, notify_staff
+from bot.routing import route_to_coordinator, route_to_next
+from bot.settings import Settings
+from bot.worktime import WorkCalendar, add_wall_clock_minutes
+from models import Area, Case, CaseEvent, CasePriority, CaseStatus, Staff
+from models.case import OPEN_STATUSES
+
+log = logging.getLogger(__name__)
+
+S = CaseStatus
+LEVEL_NEXT_CADRE = 1
+LEVEL_COORDINATOR = 2
+LEVEL_DINAS = 3
+# A case whose handling failed is tried again this much later, not in a tight loop.
+RETRY_AFTER = timedelta(minutes=5)
+
+_ACCEPT_STATUSES = (S.BARU, S.DITUGASKAN)
+_UPDATE_STATUSES = (S.DITERIMA, S.DITANGANI)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: datetime
+    kind: str  # accept, update, resolve, referral
+
+
+@dataclass
+class SweepResult:
+    reassigned: int = 0
+    to_coordinator: int = 0
+    to_dinas: int = 0
+    update_reminders: int = 0
+    referral_reminders: int = 0
+    replanned: int = 0
+    errors: int = 0
+    case_ids: list[int] = field(default_factory=list)
+
+    @property
+    def acted(self) -> int:
+        return (
+            self.reassigned
+            + self.to_coordinator
+            + self.to_dinas
+            + self.update_reminders
+            + self.referral_reminders
+        )
+
+
+def plan_deadline(
+    case: Case,
+    settings: Settings,
+    *,
+    update_from: datetime | None = None,
+    referral_from: datetime | None = None,
+    accept_misses: int | None = None,
+) -> Deadline | None:
+    """The next deadline of `case` as it stands; None for a closed case.
+
+    `accept_misses`: acceptance deadlines missed so far (the sweep counts its events);
+    without it the escalation level stands in for it.
+    """
+    if case.status not in OPEN_STATUSES:
+        return None
+    if accept_misses is None:
+        accept_misses = min(case.escalation_level, LEVEL_COORDINATOR)
+    calendar = WorkCalendar.from_settings(settings)
+    darurat = case.priority == CasePriority.DARURAT
+    candidates: list[Deadline] = []
+    if case.status in _ACCEPT_STATUSES and accept_misses < 2:
+        since = case.assigned_at or case.created_at
+        at = (
+            add_wall_clock_minutes(since, settings.darurat_accept_minutes)
+            if darurat
+            else calendar.add_working_hours(since, settings.accept_working_hours)
+        )
+        candidates.append(Deadline(at, "accept"))
+    if case.status in _UPDATE_STATUSES:
+        since = update_from or max(d for d in (case.updated_at, case.accepted_at) if d is not None)
+        candidates.append(
+            Deadline(calendar.add_working_days(since, settings.remind_update_days), "update")
+        )
+    if case.status == S.DIRUJUK:
+        since = referral_from or case.updated_at
+        candidates.append(
+            Deadline(calendar.add_working_days(since, settings.remind_referral_days), "referral")
+        )
+    elif case.escalation_level < LEVEL_DINAS:
+        at = (
+            case.created_at + timedelta(days=settings.escalate_resolve_darurat_days)
+            if darurat
+            else calendar.add_working_days(case.created_at, settings.escalate_resolve_days)
+        )
+        candidates.append(Deadline(at, "resolve"))
+    return min(candidates, key=lambda d: d.at) if candidates else None
+
+
+def refresh_deadline(
+    case: Case,
+    now: datetime,
+    settings: Settings,
+    *,
+    update_from: datetime | None = None,
+    referral_from: datetime | None = None,
+    accept_misses: int | None = None,
+) -> Deadline | None:
+    """Store the case's next deadline; call after any change of status, assignee or level."""
+    deadline = plan_deadline(
+        case,
+        settings,
+        update_from=update_from,
+        referral_from=referral_from,
+        accept_misses=accept_misses,
+    )
+    case.due_at = deadline.at if deadline else None
+    case.due_kind = deadline.kind if deadline else None
+    return deadline
+
+
+def accept_deadline(case: Case, now: datetime, settings: Settings) -> datetime:
+    """When an assignment made `now` must be accepted by (working hours; darurat: minutes)."""
+    if case.priority == CasePriority.DARURAT:
+        return add_wall_clock_minutes(now, settings.darurat_accept_minutes)
+    return WorkCalendar.from_settings(settings).add_working_hours(
+        now, settings.accept_working_hours
+    )
+
+
+def _fits(case: Case, accept_misses: int) -> bool:
+    """Whether the stored deadline still belongs to the case's status and level."""
+    kind = case.due_kind
+    if kind == "accept":
+        return case.status in _ACCEPT_STATUSES and accept_misses < 2
+    if kind == "update":
+        return case.status in _UPDATE_STATUSES
+    if kind == "referral":
+        return case.status == S.DIRUJUK
+    if kind == "resolve":
+        return case.status != S.DIRUJUK and case.escalation_level < LEVEL_DINAS
+    return False
+
+
+async def sweep(app: App, now: datetime, *, batch_size: int = 100) -> SweepResult:
+    """Act on every deadline that is due at `now`, each exactly once across all instances."""
+    result = SweepResult()
+    # Every action moves its deadline forward, so this ends; the bound is a guard against bugs.
+    for _ in range(10_000):
+        async with app.db.transaction() as session:
+            cases = await _claim_due(session, now, batch_size, app.db.is_postgres)
+            if not cases:
+                break
+            for case in cases:
+                case_id = case.id
+                try:
+                    async with session.begin_nested():
+                        await handle_due(session, case, now, app.settings, result)
+                except Exception:
+                    result.errors += 1
+                    log.exception("escalation of case %s failed; retried later", case_id)
+                    await session.execute(
+                        update(Case)
+                        .where(Case.id == case_id)
+                        .values(due_at=now + RETRY_AFTER)
+                        .execution_options(synchronize_session=False)
+                    )
+    return result
+
+
+async def _claim_due(
+    session: AsyncSession, now: datetime, limit: int, skip_locked: bool
+) -> list[Case]:
+    query = (
+        select(Case)
+        .where(Case.status.in_(list(OPEN_STATUSES)), Case.due_at <= now)
+        .order_by(Case.due_at, Case.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return list((await session.scalars(query)).all())
+
+
+async def handle_due(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings, result: SweepResult
+) -> None:
+    """Act on one due case, in the caller's transaction, and move its deadline on."""
+    if not _fits(case, await _accept_misses(session, case)):
+        deadline = await _replan(session, case, now, settings)
+        result.replanned += 1
+        if deadline is None or deadline.at > now:
+            return
+    kind = case.due_kind
+    result.case_ids.append(case.id)
+    if kind == "accept":
+        await _accept_missed(session, case, now, settings, result)
+    elif kind == "update":
+        await _remind_assignee(session, case, now, settings)
+        result.update_reminders += 1
+    elif kind == "referral":
+        await _remind_dinas_referral(session, case, now, settings)
+        result.referral_reminders += 1
+    elif kind == "resolve":
+        await _escalate_to_dinas(session, case, now, settings)
+        result.to_dinas += 1
+    await session.flush()
+    await _replan(session, case, now, settings)
+
+
+async def _accept_misses(session: AsyncSession, case: Case) -> int:
+    if case.status not in _ACCEPT_STATUSES:
+        return 0  # only counted while acceptance is pending
+    events = await session.scalars(
+        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "escalated")
+    )
+    return sum(1 for e in events if e.data.get("rule") == "accept_timeout")
+
+
+async def _last_reminder(session: AsyncSession, case: Case, rule: str) -> datetime | None:
+    events = await session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "reminder_sent")
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+    )
+    for event in events:
+        if event.data.get("rule") == rule:
+            return event.at
+    return None
+
+
+async def _replan(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings
+) -> Deadline | None:
+    """The next deadline, counting reminders already sent so none is repeated early."""
+    update_from = referral_from = None
+    if case.status in _UPDATE_STATUSES:
+        reminded = await _last_reminder(session, case, "no_update")
+        anchors = [d for d in (case.updated_at, case.accepted_at, reminded) if d is not None]
+        update_from = max(anchors)
+    elif case.status == S.DIRUJUK:
+        reminded = await _last_reminder(session, case, "referral")
+        anchors = [d for d in (case.updated_at, reminded) if d is not None]
+        referral_from = max(anchors)
+    return refresh_deadline(
+        case,
+        now,
+        settings,
+        update_from=update_from,
+        referral_from=referral_from,
+        accept_misses=await _accept_misses(session, case),
+    )
+
+
+async def _accept_missed(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings, result: SweepResult
+) -> None:
+    first_miss = await _accept_misses(session, case) == 0
+    level = LEVEL_NEXT_CADRE if first_miss else LEVEL_COORDINATOR
+    case.escalation_level = max(case.escalation_level, level)
+    record_event(
+        session,
+        case,
+        "escalated",
+        Actor.system(),
+        now,
+        data={
+            "rule": "accept_timeout",
+            "level": level,
+            "miss": 1 if first_miss else 2,
+            "staff_id": case.assignee_id,
+        },
+    )
+    await session.flush()
+    log.info("case %s not accepted in time: escalation level %s", case.reference, level)
+    if first_miss:
+        await route_to_next(session, case, now, settings, "accept_timeout")
+        result.reassigned += 1
+    else:
+        await route_to_coordinator(session, case, now, settings, "accept_timeout_again")
+        result.to_coordinator += 1
+
+
+async def _kelurahan_name(session: AsyncSession, case: Case) -> str:
+    area = await session.get(Area, case.kelurahan_code)
+    return area.name if area is not None else case.kelurahan_code
+
+
+def _case_button(t: Translator, case: Case) -> tuple[Option, ...]:
+    return (Option(f"k:show:{case.id}", t("Lihat kasus")),)
+
+
+async def _notify_once(
+    session: AsyncSession,
+    staff: Staff,
+    case: Case,
+    reply: Reply,
+    now: datetime,
+    *,
+    kind: str,
+    dedupe_prefix: str,
+) -> None:
+    # The row lock makes this once; the unique dedupe key turns a bug into an error, not a double.
+    await notify_staff(session, staff, reply, now, kind=kind, case=case, dedupe_key=dedupe_prefix)
+
+
+async def _dinas(session: AsyncSession) -> list[Staff]:
+    """The Dinas officers, looked up once per sweep transaction."""
+    cached = session.info.get("escalation_dinas")
+    if cached is None:
+        cached = session.info["escalation_dinas"] = await dinas_staff(session)
+    return list(cached)
+
+
+async def _remind_assignee(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings
+) -> None:
+    record_event(
+        session,
+        case,
+        "reminder_sent",
+        Actor.system(),
+        now,
+        data={"rule": "no_update", "staff_id": case.assignee_id},
+    )
+    staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
+    if staff is None:
+        return
+    t = Translator(staff.language)
+    text = t(
+        "Pengingat: kasus {ref} ({kelurahan}) belum ada kabar terbaru selama {days} hari kerja. "
+        "Mohon tambahkan catatan atau perbarui statusnya.",
+        ref=case.reference,
+        kelurahan=await _kelurahan_name(session, case),
+        days=settings.remind_update_days,
+    )
+    await _notify_once(
+        session,
+        staff,
+        case,
+        Reply(text=text, options=_case_button(t, case)),
+        now,
+        kind="reminder",
+        dedupe_prefix=f"remind:{case.id}:{int(now.timestamp())}:{staff.id}",
+    )
+
+
+async def _escalate_to_dinas(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings
+) -> None:
+    case.escalation_level = max(case.escalation_level, LEVEL_DINAS)
+    record_event(
+        session,
+        case,
+        "escalated",
+        Actor.system(),
+        now,
+        data={"rule": "resolve_timeout", "level": LEVEL_DINAS, "staff_id": case.assignee_id},
+    )
+    log.info("case %s not resolved in time: escalated to the Dinas", case.reference)
+    kelurahan = await _kelurahan_name(session, case)
+    days_open = max(0, (now - case.created_at).days)
+    for staff in await _dinas(session):
+        t = Translator(staff.language)
+        if case.priority == CasePriority.DARURAT:
+            text = t(
+                "Eskalasi: kasus DARURAT {ref} ({kelurahan}) belum selesai setelah {days} hari. "
+                "Mohon Dinas menindaklanjuti.",
+                ref=case.reference,
+                kelurahan=kelurahan,
+                days=days_open,
+            )
+        else:
+            text = t(
+                "Eskalasi: kasus {ref} ({kelurahan}) belum selesai dalam {limit} hari kerja "
+                "(terbuka {days} hari). Mohon Dinas menindaklanjuti.",
+                ref=case.reference,
+                kelurahan=kelurahan,
+                limit=settings.escalate_resolve_days,
+                days=days_open,
+            )
+        await _notify_once(
+            session,
+            staff,
+            case,
+            Reply(text=text, options=_case_button(t, case)),
+            now,
+            kind="escalation",
+            dedupe_prefix=f"esc:{case.id}:dinas:{staff.id}",
+        )
+
+
+async def _remind_dinas_referral(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings
+) -> None:
+    record_event(session, case, "reminder_sent", Actor.system(), now, data={"rule": "referral"})
+    kelurahan = await _kelurahan_name(session, case)
+    for staff in await _dinas(session):
+        t = Translator(staff.language)
+        text = t(
+            "Pengingat: kasus {ref} ({kelurahan}) dirujuk ke Dinas dan belum ada tindak lanjut "
+            "selama {days} hari kerja.",
+            ref=case.reference,
+            kelurahan=kelurahan,
+            days=settings.remind_referral_days,
+        )
+        await _notify_once(
+            session,
+            staff,
+            case,
+            Reply(text=text, options=_case_button(t, case)),
+            now,
+            kind="reminder",
+            dedupe_prefix=f"referral:{case.id}:{int(now.timestamp())}:{staff.id}",
+        )

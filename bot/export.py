@@ -1,0 +1,151 @@
+"""Exports of cases for reporting (CSV, XLSX), without any personal data.
+
+One row per case. Column names follow SIMFONI-PPA's vocabulary where it has one (docs/export.md
+is the mapping). What is left out on purpose: description, location detail and point,
+evidence, reporter identity and contact, names and phone numbers of anyone, outcome and notes.
+The rows are built from `bot.reporting.CaseRow`, which never loads those columns at all.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO
+from zoneinfo import ZoneInfo
+
+from bot import simfoni
+from bot.reporting import CaseRow
+
+Cell = str | int | float | datetime | None
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    meaning: str
+    value: Callable[[CaseRow, ZoneInfo], Cell]
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
+    # Spreadsheets have no time zones: the deployment's local time, stated in the header.
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("No. Registrasi", "nomor laporan (referensi kasus)", lambda r, z: r.reference),
+    Column("Tanggal Pelaporan", "waktu laporan masuk", lambda r, z: _local(r.created_at, z)),
+    Column("Tanggal Diterima", "waktu kader menerima kasus", lambda r, z: _local(r.accepted_at, z)),
+    Column(
+        "Tanggal Selesai", "waktu kasus ditandai selesai", lambda r, z: _local(r.resolved_at, z)
+    ),
+    Column("Kode Kecamatan", "kode Kemendagri kecamatan", lambda r, z: r.kecamatan_code),
+    Column("Kecamatan", "nama kecamatan", lambda r, z: r.kecamatan_name),
+    Column("Kode Kelurahan/Desa", "kode Kemendagri kelurahan/desa", lambda r, z: r.kelurahan_code),
+    Column("Kelurahan/Desa", "nama kelurahan/desa", lambda r, z: r.kelurahan_name),
+    Column(
+        "Bentuk Kekerasan",
+        "satu atau lebih, dipisah titik koma",
+        lambda r, z: "; ".join(simfoni.category_labels(r.categories)),
+    ),
+    Column("Tempat Kejadian", "", lambda r, z: simfoni.label(simfoni.PLACE_LABELS, r.place)),
+    Column("Kelompok Umur Korban", "", lambda r, z: simfoni.age_group_label(r.victim_age_group)),
+    Column(
+        "Jenis Kelamin Korban", "", lambda r, z: simfoni.label(simfoni.SEX_LABELS, r.victim_sex)
+    ),
+    Column(
+        "Hubungan Pelaku dengan Korban",
+        "",
+        lambda r, z: simfoni.label(simfoni.RELATION_LABELS, r.perpetrator_relation),
+    ),
+    Column(
+        "Prioritas",
+        "darurat atau biasa",
+        lambda r, z: simfoni.label(simfoni.PRIORITY_LABELS, r.priority),
+    ),
+    Column(
+        "Status",
+        "status kasus saat ekspor",
+        lambda r, z: simfoni.label(simfoni.STATUS_LABELS, r.status),
+    ),
+    Column("Tingkat Eskalasi", "0 = tidak pernah dieskalasi", lambda r, z: r.escalation_level),
+    Column(
+        "Penanggung Jawab",
+        "peran petugas yang memegang kasus (bukan nama)",
+        lambda r, z: simfoni.label(simfoni.ROLE_LABELS, r.assignee_role),
+    ),
+    Column(
+        "Waktu Respons (jam)",
+        "jam dari laporan sampai diterima (jam dinding)",
+        lambda r, z: _rounded(r.hours_to_accept),
+    ),
+    Column(
+        "Lama Penanganan (hari)",
+        "hari dari laporan sampai selesai (hari kalender)",
+        lambda r, z: _rounded(r.days_to_resolve),
+    ),
+)
+
+HEADER = [c.title for c in COLUMNS]
+
+
+def table(rows: Sequence[CaseRow], zone: ZoneInfo) -> list[list[Cell]]:
+    return [[column.value(row, zone) for column in COLUMNS] for row in rows]
+
+
+def _csv_text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d %H:%M")
+    return str(cell)
+
+
+def write_csv(rows: Sequence[CaseRow], stream: IO[str], zone: ZoneInfo) -> int:
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(HEADER)
+    for values in table(rows, zone):
+        writer.writerow([_csv_text(cell) for cell in values])
+    return len(rows)
+
+
+def write_xlsx(rows: Sequence[CaseRow], path: Path, zone: ZoneInfo, *, period: str) -> int:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Kasus")
+    bold = Font(bold=True)
+    header = []
+    for title in HEADER:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for values in table(rows, zone):
+        out: list[object] = []
+        for value in values:
+            if isinstance(value, datetime):
+                cell = WriteOnlyCell(sheet, value=value)
+                cell.number_format = "yyyy-mm-dd hh:mm"
+                out.append(cell)
+            else:
+                out.append(value)
+        sheet.append(out)
+    notes = book.create_sheet("Keterangan")
+    notes.append(["Periode", period])
+    notes.append(["Zona waktu", str(zone)])
+    notes.append(["Jumlah kasus", len(rows)])
+    notes.append([])
+    notes.append(["Kolom", "Keterangan"])
+    for column in COLUMNS:
+        notes.append([column.title, column.meaning])
+    book.save(path)
+    return len(rows)

@@ -1,0 +1,140 @@
+"""The HTTP server of `patbm run`: webhooks, health, metrics (Starlette + uvicorn).
+
+Built-in routes: `POST /webhooks/telegram` and `GET /healthz` ({"database": "ok"} 200, or 503).
+
+Other parts add their routes WITHOUT editing this file's logic: list the module in
+`ROUTE_MODULES`; it must define `def http_routes(app: App) -> list[starlette.routing.BaseRoute]`.
+A module that does not exist yet is skipped. Route functions find the App in
+`request.app.state.patbm` and, after committing an inbox row, call
+`request.app.state.inbox_stored()` so the inbox processor looks at once; after committing
+outbox rows, `request.app.state.outbox_queued()` wakes the delivery worker (see
+`bot.channels.whatsapp_webhook`, `bot.metrics`).
+
+The Telegram webhook checks `X-Telegram-Bot-Api-Secret-Token` in constant time (403 and nothing
+stored when wrong or missing), stores the update, commits, and only then answers 200; on a
+database error it answers 500 so Telegram retries (the inbox's unique key makes a retry harmless).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hmac
+import importlib
+import json
+import logging
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.app import App
+from bot.channels import telegram_parse
+from bot.inbox import store
+
+log = logging.getLogger(__name__)
+
+TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+# Modules with `http_routes(app) -> list[BaseRoute]`, mounted when they exist.
+ROUTE_MODULES = [
+    "bot.channels.whatsapp_webhook",
+    "bot.metrics",
+]
+
+
+def _extra_routes(app: App) -> list[BaseRoute]:
+    routes: list[BaseRoute] = []
+    for name in ROUTE_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name == name:
+                continue
+            raise
+        provider = getattr(module, "http_routes", None)
+        if provider is not None:
+            routes.extend(provider(app))
+    return routes
+
+
+async def healthz(request: Request) -> Response:
+    app: App = request.app.state.patbm
+    if await app.db.ping():
+        return JSONResponse({"database": "ok"})
+    return JSONResponse({"database": "unavailable"}, status_code=503)
+
+
+def _secret_ok(app: App, given: str | None) -> bool:
+    secret = app.settings.telegram_webhook_secret
+    if secret is None or given is None:
+        return False
+    return hmac.compare_digest(given.encode(), secret.get_secret_value().encode())
+
+
+async def telegram_webhook(request: Request) -> Response:
+    app: App = request.app.state.patbm
+    if not _secret_ok(app, request.headers.get(TELEGRAM_SECRET_HEADER)):
+        log.warning("telegram webhook: wrong or missing secret")
+        return Response(status_code=403)
+    try:
+        update: Any = json.loads(await request.body())
+    except ValueError:
+        return Response(status_code=400)
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        return Response(status_code=400)
+    async with app.db.transaction() as session:
+        new = await store(
+            session,
+            channel=telegram_parse.CHANNEL,
+            update_key=telegram_parse.update_key(update),
+            chat_key=telegram_parse.chat_key(update),
+            payload=update,
+            now=app.clock.now(),
+        )
+    # Committed: now Telegram may forget it.
+    if new:
+        request.app.state.inbox_stored()
+    return Response(status_code=200)
+
+
+def build_http_app(
+    app: App,
+    *,
+    inbox_stored: Callable[[], None] | None = None,
+    outbox_queued: Callable[[], None] | None = None,
+) -> Starlette:
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    if app.settings.telegram_enabled:
+        routes.append(Route("/webhooks/telegram", telegram_webhook, methods=["POST"]))
+    routes.extend(_extra_routes(app))
+    http_app = Starlette(routes=routes)
+    http_app.state.patbm = app
+    http_app.state.inbox_stored = inbox_stored or (lambda: None)
+    http_app.state.outbox_queued = outbox_queued or (lambda: None)
+    return http_app
+
+
+class HttpServer(uvicorn.Server):
+    """uvicorn without its own signal handling: `patbm run` owns SIGTERM/SIGINT and stops us."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+    def stop(self) -> None:
+        self.should_exit = True
+
+
+def build_server(app: App, http_app: Starlette) -> HttpServer:
+    config = uvicorn.Config(
+        http_app,
+        host=app.settings.http_host,
+        port=app.settings.http_port,
+        log_level="warning",
+        lifespan="off",
+        access_log=False,
+    )
+    return HttpServer(config)

@@ -1,0 +1,307 @@
+"""The durable inbox: every incoming update is stored and committed before it is acknowledged.
+
+Channel-neutral. A channel (Telegram polling or webhook, the WhatsApp webhook) calls `store()` in
+a transaction, commits, and only then confirms the update to the platform. `InboxProcessor`
+then handles the stored rows:
+
+- it claims pending rows with a lease (`locked_until`; `FOR UPDATE SKIP LOCKED` on PostgreSQL),
+  only the oldest pending row of each chat (`chat_key`), so one chat's updates run in order and
+  never two at once, while different chats run concurrently (bounded);
+- per row, ONE transaction: parse the payload with the channel's registered parser, call
+  `dispatch(app, session, inbound)` (which writes the conversation and the outbox rows), mark the
+  row done; a crash anywhere before the commit leaves the row pending and it is handled again
+  after its lease expires (also after a restart);
+- a failure is retried with backoff, at most `max_attempts` claims; then the row is marked
+  failed and logged with ids only.
+
+Channels register a parser with `register_channel(InboxChannel(name, parse, after_handled))`;
+`after_handled` runs after the commit, best effort (Telegram answers callback queries there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import metrics
+from bot.app import App
+from bot.messages import Inbound
+from models import InboxUpdate, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Payload = dict[str, Any]
+Parser = Callable[[Payload], Inbound | None]
+AfterHandled = Callable[[Payload], Awaitable[None]]
+Dispatch = Callable[[App, AsyncSession, Inbound], Awaitable[Sequence[OutboxMessage]]]
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class InboxChannel:
+    name: str
+    parse: Parser
+    after_handled: AfterHandled | None = None
+
+
+CHANNELS: dict[str, InboxChannel] = {}
+
+
+def register_channel(channel: InboxChannel) -> None:
+    CHANNELS[channel.name] = channel
+
+
+async def store(
+    session: AsyncSession,
+    *,
+    channel: str,
+    update_key: str,
+    chat_key: str,
+    payload: Payload,
+    now: datetime,
+) -> bool:
+    """Insert one update unless it is already there; True when it is new."""
+    values = {
+        "channel": channel,
+        "update_key": update_key,
+        "chat_key": chat_key,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "received_at": now,
+    }
+    dialect = session.bind.dialect.name if session.bind is not None else ""
+    if dialect == "postgresql":
+        statement: Any = pg_insert(InboxUpdate).values(**values)
+    elif dialect == "sqlite":
+        statement = sqlite_insert(InboxUpdate).values(**values)
+    else:  # pragma: no cover - only the two supported databases
+        raise RuntimeError(f"unsupported database {dialect}")
+    statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_key"])
+    result = await session.execute(statement.returning(InboxUpdate.id))
+    return result.scalar_one_or_none() is not None
+
+
+def backoff(attempts: int) -> timedelta:
+    """After the n-th failed attempt: 2, 4, 8 ... seconds, at most five minutes."""
+    return timedelta(seconds=min(300, 2 ** max(1, attempts)))
+
+
+async def claim(
+    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta = LEASE
+) -> list[InboxUpdate]:
+    """Lease up to `limit` rows: per chat only its oldest pending row, and only if it is free."""
+    oldest_per_chat = (
+        select(func.min(InboxUpdate.id))
+        .where(InboxUpdate.status == "pending")
+        .group_by(InboxUpdate.chat_key)
+    )
+    query = (
+        select(InboxUpdate)
+        .where(
+            InboxUpdate.id.in_(oldest_per_chat),
+            (InboxUpdate.locked_until.is_(None)) | (InboxUpdate.locked_until <= now),
+        )
+        .order_by(InboxUpdate.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.scalars(query)).all())
+    for row in rows:
+        row.attempts += 1
+        row.locked_until = now + lease
+    return rows
+
+
+async def pending_count(session: AsyncSession) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending")
+    )
+    return int(count or 0)
+
+
+def default_dispatch() -> Dispatch:
+    """The conversation engine's `bot.dispatch.dispatch`, imported when first needed."""
+    module = importlib.import_module("bot.dispatch")
+    dispatch: Dispatch = module.dispatch
+    return dispatch
+
+
+class InboxProcessor:
+    """Handles stored updates: claim, dispatch in one transaction, retry, give up after a bound."""
+
+    def __init__(
+        self,
+        app: App,
+        *,
+        dispatch: Dispatch | None = None,
+        concurrency: int | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
+        lease: timedelta = LEASE,
+        idle_poll_seconds: float = 1.0,
+        on_committed: Callable[[], None] | None = None,
+    ) -> None:
+        self.app = app
+        self._dispatch = dispatch
+        self.concurrency = concurrency or app.settings.telegram_concurrency
+        self.max_attempts = max_attempts
+        self.lease = lease
+        self.idle_poll_seconds = idle_poll_seconds
+        # Called after each commit that queued replies (the outbox worker's wake()).
+        self.on_committed = on_committed
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    @property
+    def dispatch(self) -> Dispatch:
+        if self._dispatch is None:
+            self._dispatch = default_dispatch()
+        return self._dispatch
+
+    def wake(self) -> None:
+        """Something was stored: look now instead of at the next idle poll."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Until stop(): claim free rows while there is room, handle each as its own task."""
+        while not self._stopping.is_set():
+            room = self.concurrency - len(self._in_flight)
+            claimed: list[InboxUpdate] = []
+            if room > 0:
+                try:
+                    claimed = await self._claim(room)
+                except Exception:
+                    log.exception("inbox claim failed")
+            for row in claimed:
+                task = asyncio.create_task(self._handle(row.id, row.channel, row.attempts))
+                self._in_flight.add(task)
+                task.add_done_callback(self._task_done)
+            if claimed and len(claimed) == room:
+                await asyncio.sleep(0)
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Let rows in hand finish; what does not finish keeps its lease and is retried later."""
+        if self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        # A chat's next row may now be claimable.
+        self._wake.set()
+
+    async def _claim(self, limit: int) -> list[InboxUpdate]:
+        async with self.app.db.transaction() as session:
+            return await claim(session, self.app.clock.now(), limit=limit, lease=self.lease)
+
+    async def process_once(self) -> int:
+        """Claim and handle what is free now, concurrently; the number of rows handled."""
+        rows = await self._claim(self.concurrency)
+        await asyncio.gather(*(self._handle(r.id, r.channel, r.attempts) for r in rows))
+        return len(rows)
+
+    async def process_all(self, *, max_rounds: int = 100) -> int:
+        """Handle until nothing is free (tests, one-shot jobs)."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = await self.process_once()
+            if handled == 0:
+                break
+            total += handled
+        return total
+
+    async def _handle(self, row_id: int, channel_name: str, attempts: int) -> None:
+        channel = CHANNELS.get(channel_name)
+        if attempts > self.max_attempts:
+            # Claimed more often than allowed without an outcome: it kills its handler.
+            metrics.update_handled(channel_name, "failed")
+            await self._give_up(row_id, "too many attempts")
+            return
+        payload: Payload | None = None
+        queued = 0
+        started = time.monotonic()
+        try:
+            async with self.app.db.transaction() as session:
+                query = select(InboxUpdate).where(InboxUpdate.id == row_id)
+                if self.app.db.is_postgres:
+                    query = query.with_for_update()
+                row = await session.scalar(query)
+                if row is None or row.status != "pending":
+                    return
+                payload = row.payload
+                inbound = channel.parse(row.payload) if channel else None
+                if channel is None:
+                    log.warning("inbox row %s: no parser for channel %s", row_id, channel_name)
+                if inbound is not None:
+                    queued = len(await self.dispatch(self.app, session, inbound))
+                row.status = "done"
+                row.handled_at = self.app.clock.now()
+                row.locked_until = None
+                row.last_error = None
+        except Exception as exc:
+            await self._failed(row_id, channel_name, attempts, exc)
+            return
+        metrics.update_handled(channel_name, "ok")
+        metrics.observe_handler_latency(time.monotonic() - started, channel_name)
+        log.info("inbox row %s handled (%s replies)", row_id, queued)
+        if queued and self.on_committed is not None:
+            self.on_committed()
+        if channel is not None and channel.after_handled is not None and payload is not None:
+            try:
+                await channel.after_handled(payload)
+            except Exception as exc:
+                log.info("inbox row %s: after-handled step failed: %s", row_id, type(exc).__name__)
+
+    async def _failed(self, row_id: int, channel: str, attempts: int, exc: Exception) -> None:
+        # The class name only: a message could quote the user's text.
+        reason = type(exc).__name__
+        log.warning("inbox row %s failed (attempt %s): %s", row_id, attempts, reason)
+        # The traceback only when debugging: exception texts may quote SQL parameters.
+        log.debug("inbox row %s traceback", row_id, exc_info=exc)
+        if attempts >= self.max_attempts:
+            metrics.update_handled(channel, "failed")
+            await self._give_up(row_id, reason)
+            return
+        metrics.update_handled(channel, "retry")
+        async with self.app.db.transaction() as session:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+                .values(
+                    locked_until=self.app.clock.now() + backoff(attempts),
+                    last_error=reason[:200],
+                )
+            )
+
+    async def _give_up(self, row_id: int, reason: str) -> None:
+        log.error("inbox row %s failed for good: %s", row_id, reason)
+        async with self.app.db.transaction() as session:
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+                .values(status="failed", locked_until=None, last_error=reason[:200])
+            )

@@ -1,0 +1,406 @@
+"""Outbox delivery: every queued message is sent, or visibly failed; never silently dropped.
+
+Claiming. A row is due when `status='pending' AND next_attempt_at <= now` and its lease
+(`locked_until`) is not held. Only the *head* of each chat's queue is claimable (no earlier
+pending row of the same channel and chat), so one chat never has two rows in flight and its
+messages go out in order, across any number of instances. The claim takes a lease and counts
+the attempt in one short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
+serialises writers with BEGIN IMMEDIATE); the send happens outside any transaction; the outcome
+is written in another. A process that dies mid-send leaves the lease to expire and the row is
+sent again: delivery is at least once, and only in that crash window more than once.
+
+Outcomes (the Sender's exceptions, bot/channels/base.py):
+- success: `status='sent'`, `sent_at`, `platform_message_id`.
+- `RetryLater(after_seconds=s)`: retried exactly `s` seconds later (Telegram 429
+  `retry_after`); throttling does not use up an attempt.
+- `RetryLater()` (5xx, time-out, network) or any unexpected error: exponential backoff with
+  jitter; after `outbox_max_attempts` attempts the row fails.
+- `PermanentFailure` (blocked, chat not found): `status='failed'`, a `delivery_failed` case
+  event, and for an assignment (`kind='assignment'`) the case is moved on
+  (`bot.routing.route_to_next`) and the kecamatan coordinator is told.
+- `OutsideWindow` (WhatsApp's 24-hour window is closed): the row's payload gets
+  `extra["template_fallback"] = True` and is queued again at once. The WhatsApp Sender sees the
+  flag and sends the approved template named in `extra["template"]` (set by the producer, with
+  `extra["template_params"]`) or its default notification template. A row that hits
+  `OutsideWindow` again with the flag set fails.
+
+Freshness: `wake()` after a commit that queued rows; the worker also polls every
+`outbox_poll_seconds` and sleeps no longer than until the earliest retry is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.app import App
+from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
+from bot.delivery_failure import handle_permanent_failure
+from bot.messages import Reply
+from bot.ratelimit import RateLimiter
+from models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ClaimedRow:
+    id: int
+    channel: str
+    chat_id: str
+    payload: dict[str, Any]
+    kind: str
+    attempts: int
+
+
+@dataclass
+class DeliveryResult:
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    template_fallback: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: DeliveryResult) -> None:
+        self.claimed += other.claimed
+        self.sent += other.sent
+        self.retried += other.retried
+        self.failed += other.failed
+        self.template_fallback += other.template_fallback
+        self.errors.extend(other.errors)
+
+
+def limiter_from_settings(app: App) -> RateLimiter:
+    s = app.settings
+    return RateLimiter(
+        {"telegram": s.telegram_rate_per_second, "whatsapp": s.whatsapp_rate_per_second},
+        s.chat_rate_per_second,
+    )
+
+
+# Workers running in this process, so the scheduler's safety net can wake them.
+_RUNNING: weakref.WeakSet[DeliveryWorker] = weakref.WeakSet()
+
+
+def wake_running_workers() -> int:
+    """Wake every delivery worker of this process; returns how many there are."""
+    workers = list(_RUNNING)
+    for worker in workers:
+        worker.wake()
+    return len(workers)
+
+
+class DeliveryWorker:
+    """`asyncio.create_task(worker.run())`, `worker.wake()` after commits, `await worker.stop()`."""
+
+    def __init__(
+        self,
+        app: App,
+        senders: Mapping[str, Sender],
+        *,
+        limiter: RateLimiter | None = None,
+        rng: random.Random | None = None,
+        max_in_flight: int | None = None,
+        send_timeout: float = 30.0,
+    ) -> None:
+        self.app = app
+        self.senders = dict(senders)
+        self.limiter = limiter or limiter_from_settings(app)
+        self.rng = rng or random.Random()
+        self.max_in_flight = max_in_flight or app.settings.outbox_batch_size
+        self.send_timeout = send_timeout
+        self.totals = DeliveryResult()
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._stopped = asyncio.Event()
+        self._in_flight: set[asyncio.Task[None]] = set()
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop claiming, let the sends in flight finish (their leases cover the rest)."""
+        self._stopping = True
+        self._wake.set()
+        if self._in_flight or not self._stopped.is_set():
+            try:
+                await asyncio.wait_for(self._stopped.wait(), grace_seconds)
+            except TimeoutError:
+                for task in list(self._in_flight):
+                    task.cancel()
+
+    async def run(self) -> None:
+        self._stopped.clear()
+        _RUNNING.add(self)
+        try:
+            while not self._stopping:
+                self._wake.clear()
+                free = self.max_in_flight - len(self._in_flight)
+                claimed: list[ClaimedRow] = []
+                if free > 0:
+                    try:
+                        claimed = await self.claim(free)
+                    except Exception:
+                        log.exception("outbox claim failed; trying again shortly")
+                for row in claimed:
+                    task = asyncio.create_task(self._deliver_and_count(row))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._task_done)
+                if claimed and len(claimed) == free:
+                    await asyncio.sleep(0)
+                    continue
+                await self._idle(await self._seconds_to_next_due())
+            if self._in_flight:
+                await asyncio.gather(*self._in_flight, return_exceptions=True)
+        finally:
+            _RUNNING.discard(self)
+            self._stopped.set()
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._wake.set()  # a chat's next row may be claimable now
+
+    async def _idle(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), max(0.0, seconds))
+
+    async def _seconds_to_next_due(self) -> float:
+        poll = self.app.settings.outbox_poll_seconds
+        try:
+            async with self.app.db.transaction() as session:
+                earliest = await session.scalar(
+                    select(func.min(OutboxMessage.next_attempt_at)).where(
+                        OutboxMessage.status == "pending",
+                        OutboxMessage.channel.in_(list(self.senders)),
+                    )
+                )
+        except Exception:
+            log.exception("outbox: could not read the next due time")
+            return poll
+        if earliest is None:
+            return poll
+        from bot.clock import as_utc
+
+        wait = (as_utc(earliest) - self.app.clock.now()).total_seconds()
+        # Due but not claimable: behind a row in flight (its end wakes us) or leased elsewhere.
+        return poll if wait <= 0 else min(poll, wait)
+
+    async def _deliver_and_count(self, row: ClaimedRow) -> None:
+        self.totals.add(await self.deliver(row))
+
+    # -- one batch, for `patbm jobs run outbox` and the scheduler's safety net --------------
+
+    async def drain(self, *, max_rounds: int = 10_000) -> DeliveryResult:
+        """Send everything due now, batch after batch, until nothing due is left."""
+        total = DeliveryResult()
+        for _ in range(max_rounds):
+            rows = await self.claim(self.app.settings.outbox_batch_size)
+            if not rows:
+                break
+            outcomes = await asyncio.gather(*(self._send(row) for row in rows))
+            total.add(await self._record(list(zip(rows, outcomes, strict=True))))
+        return total
+
+    # -- claim, send, finish ----------------------------------------------------------------
+
+    async def claim(self, limit: int) -> list[ClaimedRow]:
+        if not self.senders or limit <= 0:
+            return []
+        now = self.app.clock.now()
+        lease = timedelta(seconds=self.app.settings.outbox_lease_seconds)
+        async with self.app.db.transaction() as session:
+            rows = await _due_heads(
+                session, now, list(self.senders), limit, self.app.db.is_postgres
+            )
+            claimed = []
+            for row in rows:
+                row.locked_until = now + lease
+                row.attempts += 1
+                claimed.append(
+                    ClaimedRow(
+                        row.id, row.channel, row.chat_id, row.payload, row.kind, row.attempts
+                    )
+                )
+        return claimed
+
+    async def deliver(self, row: ClaimedRow) -> DeliveryResult:
+        return await self._record([(row, await self._send(row))])
+
+    async def _send(self, row: ClaimedRow) -> SendResult | Exception:
+        try:
+            await self.limiter.acquire(row.channel, row.chat_id)
+            reply = Reply.from_json(row.payload)
+            return await asyncio.wait_for(
+                self.senders[row.channel].send(row.chat_id, reply), self.send_timeout
+            )
+        except TimeoutError:
+            return RetryLater(reason="timeout")
+        except (RetryLater, PermanentFailure, OutsideWindow) as exc:
+            return exc
+        except Exception as exc:
+            log.exception("outbox %s: unexpected error from the %s sender", row.id, row.channel)
+            return RetryLater(reason=f"error: {type(exc).__name__}")
+
+    async def _record(
+        self, items: list[tuple[ClaimedRow, SendResult | Exception]]
+    ) -> DeliveryResult:
+        result = DeliveryResult(claimed=len(items))
+        try:
+            await self._finish(items, result)
+        except Exception as exc:
+            # The leases run out and the rows are tried again; nothing is lost.
+            log.exception("outbox %s: could not record the outcome", [r.id for r, _ in items])
+            result.errors.append(f"{[r.id for r, _ in items]}: {type(exc).__name__}")
+        return result
+
+    def backoff(self, attempts: int) -> float:
+        s = self.app.settings
+        ceiling = min(
+            s.outbox_backoff_max_seconds, s.outbox_backoff_base_seconds * 2 ** (attempts - 1)
+        )
+        return float(ceiling) * (0.5 + self.rng.random() / 2)
+
+    async def _finish(
+        self, items: list[tuple[ClaimedRow, SendResult | Exception]], result: DeliveryResult
+    ) -> None:
+        """Record the outcomes of a batch in one transaction."""
+        now = self.app.clock.now()
+        async with self.app.db.transaction() as session:
+            query = (
+                select(OutboxMessage)
+                .where(OutboxMessage.id.in_([claimed.id for claimed, _ in items]))
+                .order_by(OutboxMessage.id)
+            )
+            if self.app.db.is_postgres:
+                query = query.with_for_update()
+            rows = {row.id: row for row in (await session.scalars(query)).all()}
+            for claimed, outcome in items:
+                row = rows.get(claimed.id)
+                if row is None or row.status != "pending":
+                    log.warning("outbox %s: finished elsewhere after its lease ran out", claimed.id)
+                    continue
+                await self._apply(session, row, outcome, now, result)
+
+    async def _apply(
+        self,
+        session: AsyncSession,
+        row: OutboxMessage,
+        outcome: SendResult | Exception,
+        now: datetime,
+        result: DeliveryResult,
+    ) -> None:
+        row.locked_until = None
+        if isinstance(outcome, SendResult):
+            row.status = "sent"
+            row.sent_at = now
+            row.platform_message_id = outcome.platform_message_id
+            row.last_error = None
+            result.sent += 1
+            return
+        if isinstance(outcome, OutsideWindow):
+            if self._template_fallback(row, now):
+                result.template_fallback += 1
+                return
+            outcome = PermanentFailure(reason="outside_window_template_failed")
+        if isinstance(outcome, RetryLater):
+            if self._retry(row, outcome, now):
+                result.retried += 1
+                return
+            outcome = PermanentFailure(reason=f"gave up after {row.attempts}: {outcome.reason}")
+        reason = getattr(outcome, "reason", type(outcome).__name__)
+        await _fail(session, row, str(reason), now, self.app)
+        result.failed += 1
+
+    def _retry(self, row: OutboxMessage, outcome: RetryLater, now: datetime) -> bool:
+        if outcome.after_seconds is not None:
+            row.attempts = max(0, row.attempts - 1)  # throttling is not the message's fault
+            delay = max(0.0, float(outcome.after_seconds))
+        elif row.attempts >= self.app.settings.outbox_max_attempts:
+            return False
+        else:
+            delay = self.backoff(row.attempts)
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        row.last_error = outcome.reason[:200]
+        log.info("outbox %s: retry in %.1fs (%s)", row.id, delay, outcome.reason[:60])
+        return True
+
+    def _template_fallback(self, row: OutboxMessage, now: datetime) -> bool:
+        payload = dict(row.payload)
+        extra = dict(payload.get("extra") or {})
+        if extra.get("template_fallback"):
+            return False
+        extra["template_fallback"] = True
+        payload["extra"] = extra
+        row.payload = payload
+        row.attempts = max(0, row.attempts - 1)
+        row.next_attempt_at = now
+        row.last_error = "outside_window"
+        log.info("outbox %s: outside the window, template variant queued", row.id)
+        return True
+
+
+async def _due_heads(
+    session: AsyncSession, now: datetime, channels: list[str], limit: int, skip_locked: bool
+) -> list[OutboxMessage]:
+    """Due rows that are the oldest pending row of their chat, locked for this transaction.
+
+    Two plain queries rather than one correlated one: the planner cannot misjudge them when a
+    burst of rows arrives before the table's statistics catch up (a nested loop over
+    thousands of rows took seconds per claim).
+    """
+    o = OutboxMessage
+    heads = sorted(
+        (
+            await session.scalars(
+                select(func.min(o.id))
+                .where(o.status == "pending", o.channel.in_(channels))
+                .group_by(o.channel, o.chat_id)
+            )
+        ).all()
+    )
+    claimed: list[OutboxMessage] = []
+    for start in range(0, len(heads), 500):
+        query = (
+            select(o)
+            .where(
+                o.id.in_(heads[start : start + 500]),
+                o.status == "pending",
+                o.next_attempt_at <= now,
+                or_(o.locked_until.is_(None), o.locked_until <= now),
+            )
+            .order_by(o.id)
+            .limit(limit - len(claimed))
+        )
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        claimed.extend((await session.scalars(query)).all())
+        if len(claimed) >= limit:
+            break
+    return claimed
+
+
+async def _fail(
+    session: AsyncSession, row: OutboxMessage, reason: str, now: datetime, app: App
+) -> None:
+    row.status = "failed"
+    row.last_error = reason[:200]
+    log.warning("outbox %s failed for good (kind %s, case %s)", row.id, row.kind, row.case_id)
+    try:
+        async with session.begin_nested():
+            await handle_permanent_failure(session, row, reason, now, app.settings)
+    except Exception:
+        # The row stays failed (visible); what its failure should have set off is logged.
+        log.exception("outbox %s: handling the failure for case %s failed", row.id, row.case_id)

@@ -1,0 +1,104 @@
+"""Token buckets for outgoing messages: per channel (Telegram about 30/s) and per chat (1/s).
+
+A send *reserves* a token: the bucket may go below zero, and the caller sleeps exactly until its
+token is due (deficit / rate), never a full period when the token comes sooner. Time is a
+monotonic function and sleeping is a function too, so tests drive both.
+
+These limits hold per process. Several instances share the platform's limit, so give each a
+share of it (`PATBM_TELEGRAM_RATE_PER_SECOND`); per-chat order across instances is the outbox's
+job (one row of a chat at a time), not this module's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+# Telegram allows about 20 messages a minute in a group (negative chat ids).
+TELEGRAM_GROUP_RATE = 20 / 60
+
+
+class TokenBucket:
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        if rate <= 0 or capacity < 1:
+            raise ValueError("a bucket needs a positive rate and room for one token")
+        self.rate = rate
+        self.capacity = capacity
+        self.tokens = capacity
+        self.updated = now
+
+    def _refill(self, now: float) -> None:
+        elapsed = max(0.0, now - self.updated)
+        self.tokens = min(self.capacity, self.tokens + elapsed * self.rate)
+        self.updated = max(self.updated, now)
+
+    def reserve(self, now: float) -> float:
+        """Take one token; returns how long to wait before using it (0 when it is there)."""
+        self._refill(now)
+        self.tokens -= 1
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
+
+    def is_full(self, now: float) -> bool:
+        self._refill(now)
+        return self.tokens >= self.capacity
+
+
+class RateLimiter:
+    """Waits until a message to (channel, chat) may go out; channels without a rate are free."""
+
+    MAX_CHAT_BUCKETS = 10_000
+
+    def __init__(
+        self,
+        channel_rates: dict[str, float],
+        chat_rate: float,
+        *,
+        channel_burst: float = 1.0,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.channel_rates = dict(channel_rates)
+        self.chat_rate = chat_rate
+        self.channel_burst = channel_burst
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._channels: dict[str, TokenBucket] = {}
+        self._chats: dict[tuple[str, str], TokenBucket] = {}
+
+    def _chat_rate(self, channel: str, chat_id: str) -> float:
+        if channel == "telegram" and chat_id.startswith("-"):
+            return min(self.chat_rate, TELEGRAM_GROUP_RATE)
+        return self.chat_rate
+
+    async def acquire(self, channel: str, chat_id: str) -> None:
+        if channel not in self.channel_rates:
+            return
+        now = self.monotonic()
+        key = (channel, chat_id)
+        chat = self._chats.get(key)
+        if chat is None:
+            self._prune(now)
+            chat = self._chats[key] = TokenBucket(self._chat_rate(channel, chat_id), 1.0, now)
+        wait = chat.reserve(now)
+        if wait > 0:
+            await self.sleep(wait)
+        # The channel's token is taken only when the chat's is due, so waiting for a slow chat
+        # does not hold back a token other chats could use.
+        bucket = self._channels.get(channel)
+        now = self.monotonic()
+        if bucket is None:
+            rate = self.channel_rates[channel]
+            bucket = self._channels[channel] = TokenBucket(rate, self.channel_burst, now)
+        wait = bucket.reserve(now)
+        if wait > 0:
+            await self.sleep(wait)
+
+    def _prune(self, now: float) -> None:
+        if len(self._chats) < self.MAX_CHAT_BUCKETS:
+            return
+        for key in [k for k, b in self._chats.items() if b.is_full(now)]:
+            del self._chats[key]

@@ -1,0 +1,186 @@
+"""The scheduler only triggers; the database decides.
+
+APScheduler 3.11 `AsyncIOScheduler` with its in-memory job store, one per process (its
+SQLAlchemy job store cannot be shared between processes). Every job is a sweep over the
+database that claims what it acts on, so any number of instances may run the same jobs at once:
+
+- `escalation` every minute (and at start: what came due while we were down is caught up,
+  because the sweep looks at `due_at`, not at missed runs);
+- `digest` at `digest_time` in the deployment's zone (and at start, when the instance comes up
+  within a few hours after that time; the digests are idempotent per day);
+- `outbox` every 30 s: wakes the delivery workers of this process (`worker=` or every running
+  `DeliveryWorker`), a safety net for a missed `wake()`;
+- `cleanup` every night: drafts older than `draft_ttl_hours`, handled inbox rows older than
+  `inbox_retention_days`.
+
+Use: `scheduler = build_scheduler(app, worker=worker)`, `await start(scheduler)` inside the
+running loop, `await shutdown(scheduler)` at the end. `run_job(app, name, now)` runs one job
+once (for `patbm jobs run`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import delete, update
+
+from bot.app import App
+from bot.channels.base import Sender
+from bot.digest import run_digests
+from bot.escalation import sweep
+from bot.outbox_delivery import DeliveryWorker, wake_running_workers
+from bot.worktime import parse_clock_time
+from models import Conversation, InboxUpdate
+
+log = logging.getLogger(__name__)
+
+JOB_NAMES = ("escalation", "digest", "outbox", "cleanup")
+# A digest missed by more than this (the instance was down) waits for tomorrow.
+DIGEST_CATCH_UP = timedelta(hours=5)
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
+
+
+@dataclass
+class CleanupResult:
+    drafts_cleared: int
+    inbox_deleted: int
+
+
+async def cleanup(app: App, now: datetime) -> CleanupResult:
+    settings = app.settings
+    draft_cutoff = now - timedelta(hours=settings.draft_ttl_hours)
+    inbox_cutoff = now - timedelta(days=settings.inbox_retention_days)
+    async with app.db.transaction() as session:
+        drafts = await session.execute(
+            update(Conversation)
+            .where(Conversation.flow.is_not(None), Conversation.updated_at < draft_cutoff)
+            .values(flow=None, step=None, data=None, version=Conversation.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        inbox = await session.execute(
+            delete(InboxUpdate)
+            .where(InboxUpdate.status == "done", InboxUpdate.handled_at < inbox_cutoff)
+            .execution_options(synchronize_session=False)
+        )
+    result = CleanupResult(_rowcount(drafts), _rowcount(inbox))
+    log.info("cleanup: %s drafts cleared, %s inbox rows deleted", *vars(result).values())
+    return result
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def run_job(
+    app: App,
+    name: str,
+    now: datetime,
+    *,
+    senders: Mapping[str, Sender] | None = None,
+    worker: DeliveryWorker | None = None,
+) -> object:
+    """Run one job once as of `now`; returns its result object (for logs and the CLI)."""
+    if name == "escalation":
+        return await sweep(app, now)
+    if name == "digest":
+        return await run_digests(app, now)
+    if name == "cleanup":
+        return await cleanup(app, now)
+    if name == "outbox":
+        if senders is None:
+            # The safety net inside `patbm run`: the workers of this process do the sending.
+            if worker is not None:
+                worker.wake()
+            return wake_running_workers()
+        return await DeliveryWorker(app, senders).drain()
+    raise ValueError(f"unknown job {name!r} (one of: {', '.join(JOB_NAMES)})")
+
+
+async def _scheduled(app: App, name: str, worker: DeliveryWorker | None) -> None:
+    # A failing run is logged and tried again at the next tick; it never stops the scheduler.
+    try:
+        result = await run_job(app, name, app.clock.now(), worker=worker)
+    except Exception:
+        log.exception("scheduled job %s failed", name)
+        return
+    if result is not None:
+        log.debug("scheduled job %s: %s", name, result)
+
+
+def _digest_catch_up(app: App, now: datetime) -> datetime | None:
+    """Run the digest at start when today's digest time passed only a little while ago."""
+    zone = app.settings.zone
+    at = parse_clock_time(app.settings.digest_time, "digest_time")
+    local = now.astimezone(zone)
+    today = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    if today <= local < today + DIGEST_CATCH_UP:
+        return now
+    return None
+
+
+def build_scheduler(
+    app: App,
+    *,
+    worker: DeliveryWorker | None = None,
+    outbox_interval_seconds: float = 30,
+) -> AsyncIOScheduler:
+    zone = app.settings.zone
+    at = parse_clock_time(app.settings.digest_time, "digest_time")
+    now = app.clock.now()
+    scheduler = AsyncIOScheduler(timezone=zone, job_defaults=dict(JOB_DEFAULTS))
+    scheduler.add_job(
+        _scheduled,
+        IntervalTrigger(minutes=1, timezone=zone),
+        args=[app, "escalation", worker],
+        id="escalation",
+        next_run_time=now,
+    )
+    scheduler.add_job(
+        _scheduled,
+        CronTrigger(hour=at.hour, minute=at.minute, timezone=zone),
+        args=[app, "digest", worker],
+        id="digest",
+    )
+    catch_up = _digest_catch_up(app, now)
+    if catch_up is not None:
+        scheduler.add_job(
+            _scheduled,
+            "date",
+            run_date=catch_up,
+            args=[app, "digest", worker],
+            id="digest-catch-up",
+        )
+    scheduler.add_job(
+        _scheduled,
+        IntervalTrigger(seconds=outbox_interval_seconds, timezone=zone),
+        args=[app, "outbox", worker],
+        id="outbox",
+    )
+    scheduler.add_job(
+        _scheduled,
+        CronTrigger(hour=3, minute=17, timezone=zone),
+        args=[app, "cleanup", worker],
+        id="cleanup",
+    )
+    return scheduler
+
+
+async def start(scheduler: AsyncIOScheduler) -> None:
+    """Start inside the running event loop (AsyncIOScheduler takes the running loop)."""
+    scheduler.start()
+
+
+async def shutdown(scheduler: AsyncIOScheduler) -> None:
+    if scheduler.running:
+        scheduler.shutdown(wait=False)
+    # AsyncIOScheduler.shutdown is scheduled on the loop; let it happen before returning.
+    import asyncio
+
+    await asyncio.sleep(0)

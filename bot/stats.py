@@ -1,0 +1,117 @@
+"""Statistics for the city office: counts, response times, escalations; printed as tables."""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from bot import simfoni
+from bot.reporting import CaseRow
+from bot.tables import text_table
+from models import CaseStatus
+
+
+@dataclass(frozen=True)
+class Stats:
+    period: str
+    total: int
+    by_category: list[tuple[str, int]]
+    by_kecamatan: list[tuple[str, int]]
+    by_status: list[tuple[str, int]]
+    by_priority: list[tuple[str, int]]
+    accepted: int
+    median_hours_to_accept: float | None
+    resolved: int
+    median_days_to_resolve: float | None
+    escalated: int
+
+    @property
+    def share_escalated(self) -> float | None:
+        return self.escalated / self.total if self.total else None
+
+
+def _median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def compute(rows: Sequence[CaseRow], period: str, kecamatan: Mapping[str, str]) -> Stats:
+    """`kecamatan` (code -> name) lists every kecamatan, so one without cases shows a 0."""
+    categories: Counter[str] = Counter()
+    for row in rows:
+        categories.update(simfoni.category_labels(row.categories) or ["(tidak diisi)"])
+    per_kecamatan = Counter(row.kecamatan_code for row in rows)
+    names = dict(kecamatan)
+    for row in rows:
+        names.setdefault(row.kecamatan_code, row.kecamatan_name or row.kecamatan_code)
+    statuses = Counter(row.status for row in rows)
+    priorities = Counter(row.priority for row in rows)
+    accept_hours = [h for row in rows if (h := row.hours_to_accept) is not None]
+    resolve_days = [d for row in rows if (d := row.days_to_resolve) is not None]
+    known_statuses = [s.value for s in CaseStatus]
+    return Stats(
+        period=period,
+        total=len(rows),
+        by_category=sorted(categories.items(), key=lambda kv: (-kv[1], kv[0])),
+        by_kecamatan=sorted(
+            ((names[code], per_kecamatan.get(code, 0)) for code in names),
+            key=lambda kv: (-kv[1], kv[0]),
+        ),
+        by_status=[
+            (simfoni.label(simfoni.STATUS_LABELS, s), statuses.get(s, 0))
+            for s in known_statuses + sorted(set(statuses) - set(known_statuses))
+        ],
+        by_priority=[
+            (simfoni.label(simfoni.PRIORITY_LABELS, p), n) for p, n in sorted(priorities.items())
+        ],
+        accepted=len(accept_hours),
+        median_hours_to_accept=_median(accept_hours),
+        resolved=len(resolve_days),
+        median_days_to_resolve=_median(resolve_days),
+        escalated=sum(1 for row in rows if row.escalated),
+    )
+
+
+def _share(count: int, total: int) -> str:
+    return f"{100 * count / total:.0f}%" if total else "-"
+
+
+def render(stats: Stats) -> str:
+    total = stats.total
+    parts = [f"Statistik kasus PATBM: {stats.period}", f"Jumlah kasus: {total}", ""]
+
+    def block(title: str, items: list[tuple[str, int]]) -> None:
+        parts.append(
+            text_table([title, "Kasus", "%"], [(k, n, _share(n, total)) for k, n in items])
+        )
+        parts.append("")
+
+    block("Bentuk kekerasan", stats.by_category)
+    if total:
+        parts[-1:] = ["(satu kasus dapat memiliki lebih dari satu bentuk kekerasan)", ""]
+    block("Kecamatan", stats.by_kecamatan)
+    block("Status", stats.by_status)
+    block("Prioritas", stats.by_priority)
+    accept = (
+        f"{stats.median_hours_to_accept:.1f} jam"
+        if stats.median_hours_to_accept is not None
+        else "-"
+    )
+    resolve = (
+        f"{stats.median_days_to_resolve:.1f} hari"
+        if stats.median_days_to_resolve is not None
+        else "-"
+    )
+    share = f"{100 * stats.share_escalated:.0f}%" if stats.share_escalated is not None else "-"
+    parts.append(
+        text_table(
+            ["Ukuran", "Nilai", "Dari kasus"],
+            [
+                ("Median waktu sampai diterima", accept, f"{stats.accepted} diterima"),
+                ("Median waktu sampai selesai", resolve, f"{stats.resolved} selesai"),
+                ("Kasus yang dieskalasi", share, f"{stats.escalated} dari {total}"),
+            ],
+        )
+    )
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,115 @@
+"""What every user can say: /start (welcome), /bantuan, /bahasa, /batal; and the kind refusals."""
+
+from __future__ import annotations
+
+from bot.i18n import LANGUAGES, normalise_language
+from bot.messages import Option
+from handlers import status
+from handlers.base import STAFF_COMMANDS, Turn, command, option_prefix
+from handlers.report import prompt_current, start_report
+from handlers.report.labels import FLOW as REPORT_FLOW
+
+LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
+
+
+async def welcome(turn: Turn) -> None:
+    """The resident's welcome, straight into the first question; an open draft is resumed."""
+    if turn.state.flow == REPORT_FLOW:
+        turn.reply(turn.t("Kita lanjutkan laporan Anda yang belum selesai."))
+        await prompt_current(turn)
+        return
+    turn.reply(
+        turn.t(
+            "Halo, ini PATBM Lapor: layanan melapor kekerasan terhadap anak dan perempuan. "
+            "Laporan Anda dijaga kerahasiaannya dan boleh anonim.\n"
+            "Ketik /batal untuk membatalkan, /bantuan untuk bantuan, /bahasa untuk bahasa lain.",
+        )
+    )
+    if turn.staff is not None:
+        turn.reply(turn.t("Anda terdaftar sebagai petugas PATBM. Ketik /bantuan untuk perintah."))
+    await start_report(turn)
+
+
+@command("/start", "/lapor", "/mulai")
+async def start_command(turn: Turn) -> None:
+    await welcome(turn)
+
+
+@command("/bantuan", "/help")
+async def help_command(turn: Turn) -> None:
+    turn.reply(
+        turn.t(
+            "PATBM Lapor membantu Anda melaporkan kekerasan terhadap anak atau perempuan "
+            "kepada kader PATBM di kelurahan Anda.\n\n"
+            "• Jawab pertanyaan dengan menekan tombol atau mengetik jawaban.\n"
+            "• Pertanyaan setelah lokasi boleh dilewati.\n"
+            "• /lapor: mulai laporan\n"
+            "• /status NOMOR PIN: lihat perkembangan laporan\n"
+            "• /bahasa: ganti bahasa\n"
+            "• /batal: batalkan laporan yang sedang diisi\n\n"
+            "Jika ada bahaya sekarang, hubungi: {numbers}",
+            numbers="; ".join(turn.app.settings.emergency_lines()),
+        )
+    )
+    if turn.staff is not None and STAFF_COMMANDS:
+        turn.reply(
+            turn.t("Perintah untuk petugas: {commands}", commands=", ".join(sorted(STAFF_COMMANDS)))
+        )
+    await prompt_current(turn)
+
+
+@command("/bahasa", "/language")
+async def language_command(turn: Turn) -> None:
+    args = turn.inbound.command_args
+    if args and normalise_language(args[0]) == args[0].lower():
+        await _set_language(turn, args[0].lower())
+        return
+    turn.reply(
+        turn.t("Pilih bahasa:"),
+        [Option(f"g:lang:{code}", LANGUAGE_NAMES[code]) for code in LANGUAGES],
+    )
+
+
+@option_prefix("g")
+async def general_option(turn: Turn) -> None:
+    parts = (turn.inbound.option or "").split(":")
+    if len(parts) == 3 and parts[1] == "lang" and parts[2] in LANGUAGES:
+        await _set_language(turn, parts[2])
+        return
+    await stale_option(turn)
+
+
+async def _set_language(turn: Turn, language: str) -> None:
+    turn.state.language = language
+    turn.identity.language = language
+    turn.reply(turn.t("Bahasa diganti ke Bahasa Indonesia."))
+    await prompt_current(turn)
+
+
+@command("/batal", "/cancel")
+async def cancel_command(turn: Turn) -> None:
+    if await status.cancel_detour(turn):
+        return
+    if turn.state.flow is None:
+        turn.reply(turn.t("Tidak ada yang sedang diisi. Ketik /lapor untuk membuat laporan."))
+        return
+    turn.state.reset()
+    turn.reply(turn.t("Dibatalkan. Tidak ada yang dikirim. Ketik /lapor untuk mulai lagi."))
+
+
+async def unknown_command(turn: Turn) -> None:
+    turn.reply(turn.t("Maaf, perintah itu tidak kami kenal. Ketik /bantuan untuk daftar perintah."))
+
+
+async def staff_only(turn: Turn) -> None:
+    turn.reply(
+        turn.t(
+            "Perintah ini hanya untuk petugas PATBM yang terdaftar. "
+            "Jika Anda ingin melapor, ketik /lapor."
+        )
+    )
+
+
+async def stale_option(turn: Turn) -> None:
+    turn.reply(turn.t("Tombol itu dari pesan sebelumnya dan sudah tidak berlaku."))
+    await prompt_current(turn)

@@ -1,0 +1,72 @@
+"""Which handler gets an inbound message: a command, a button's prefix, the current flow, or the welcome."""
+
+from __future__ import annotations
+
+import importlib
+
+from handlers import general
+from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
+
+# Imported so that they register; the last three are written by other work and wired in
+# as soon as they exist. Later modules win a clash of command names (linking's /start
+# with a code hands over to the resident welcome itself).
+HANDLER_MODULES = (
+    "handlers.general",
+    "handlers.report",
+    "handlers.status",
+    "handlers.staff",
+    "handlers.relay",
+    "handlers.linking",
+)
+OPTIONAL_MODULES = frozenset({"handlers.staff", "handlers.relay", "handlers.linking"})
+# A contact shared outside any flow is a staff member linking their account (handlers.linking).
+CONTACT_FLOW = "linking"
+
+_loaded = False
+
+
+def load_handlers() -> None:
+    global _loaded
+    if _loaded:
+        return
+    for name in HANDLER_MODULES:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name or name not in OPTIONAL_MODULES:
+                raise
+    _loaded = True
+
+
+async def route(turn: Turn) -> None:
+    load_handlers()
+    inbound = turn.inbound
+    name = inbound.command
+    if name is not None:
+        handler = COMMANDS.get(name)
+        if handler is None:
+            await general.unknown_command(turn)
+        elif name in STAFF_COMMANDS and turn.staff is None:
+            await general.staff_only(turn)
+        else:
+            await handler(turn)
+        return
+    if inbound.option is not None:
+        prefix = inbound.option.split(":", 1)[0]
+        option_handler = OPTION_PREFIXES.get(prefix)
+        if option_handler is None:
+            await general.stale_option(turn)
+        else:
+            await option_handler(turn)
+        return
+    flow = turn.state.flow
+    if flow is not None and flow in FLOWS:
+        await FLOWS[flow](turn)
+        return
+    if flow is not None:
+        # A flow whose code is gone (an older version's state): start over kindly.
+        turn.state.reset()
+    if inbound.contact is not None and CONTACT_FLOW in FLOWS:
+        await FLOWS[CONTACT_FLOW](turn)
+        return
+    await general.welcome(turn)

@@ -1,0 +1,63 @@
+"""Staff commands: `/kasus`, `/libur`, `/aktif`, `/ringkasan`."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from bot.caselists import open_counts, parse_filter
+from bot.casetexts import status_label
+from bot.casework import set_on_duty
+from handlers.base import Turn, command
+from handlers.staff.common import INPUT_FLOW
+from handlers.staff.lists import list_cases
+
+
+@command("/kasus", staff_only=True)
+async def cases_command(turn: Turn) -> None:
+    if turn.staff is None:
+        return
+    if turn.state.flow == INPUT_FLOW:
+        turn.state.reset()
+    await list_cases(turn, turn.staff, parse_filter(turn.inbound.command_args))
+
+
+@command("/libur", staff_only=True)
+async def off_duty(turn: Turn) -> None:
+    if turn.staff is None:
+        return
+    set_on_duty(turn.staff, False)
+    turn.reply(
+        turn.t(
+            "Anda sekarang tercatat libur: laporan baru tidak dikirim kepada Anda. Kasus yang "
+            "sudah Anda pegang tetap milik Anda. Ketik /aktif untuk bertugas lagi."
+        )
+    )
+
+
+@command("/aktif", staff_only=True)
+async def on_duty(turn: Turn) -> None:
+    if turn.staff is None:
+        return
+    set_on_duty(turn.staff, True)
+    turn.reply(turn.t("Selamat bertugas. Laporan baru di wilayah Anda akan dikirim kepada Anda."))
+
+
+@command("/ringkasan", staff_only=True)
+async def digest_now(turn: Turn) -> None:
+    staff = turn.staff
+    if staff is None:
+        return
+    if importlib.util.find_spec("bot.digest") is not None:
+        digest = importlib.import_module("bot.digest")
+        text_for = getattr(digest, "digest_text_for", None)
+        if text_for is not None:
+            text = await text_for(turn.session, staff, turn.now, turn.app.settings)
+            turn.reply(str(text))
+            return
+    counts = await open_counts(turn.session, staff)
+    lines = [turn.t("Ringkasan kasus terbuka:")]
+    lines += [f"- {status_label(turn.t, status)}: {n}" for status, n in sorted(counts.items())]
+    if not counts:
+        lines.append(turn.t("Tidak ada kasus terbuka."))
+    turn.reply("\n".join(lines))

@@ -1,0 +1,122 @@
+"""Staff linking through Telegram updates: invite code, own contact; a spoofed contact links nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.app import App
+from bot.channels.telegram import register_inbox
+from bot.channels.telegram_parse import chat_key, update_key
+from bot.inbox import InboxProcessor, store
+from bot.staff import add_staff, create_invite
+from models import ChatIdentity, OutboxMessage
+from tests.e2e_helpers import MINI_STATES, mini_dispatch
+from tests.factories import KELURAHAN, jambi
+from tests.fakes.telegram_api import FakeTelegram
+
+PHONE = "+6281234567890"
+
+
+async def _setup(app: App) -> int:
+    async with app.db.transaction() as session:
+        await jambi(session)
+        staff = await add_staff(session, "Siti Kader", PHONE, "kader", KELURAHAN, app.clock.now())
+        return staff.id
+
+
+async def _send(app: App, update: dict[str, Any]) -> list[dict[str, Any]]:
+    """Store one Telegram update, handle it; the replies it queued."""
+    register_inbox()
+    async with app.db.transaction() as session:
+        before = len((await session.scalars(select(OutboxMessage))).all())
+        await store(
+            session,
+            channel="telegram",
+            update_key=update_key(update),
+            chat_key=chat_key(update),
+            payload=update,
+            now=app.clock.now(),
+        )
+    await InboxProcessor(app, dispatch=mini_dispatch).process_all()
+    async with app.db.transaction() as session:
+        rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
+        return [r.payload for r in rows[before:]]
+
+
+async def _linked(app: App, user_id: int) -> int | None:
+    async with app.db.transaction() as session:
+        identity = await session.scalar(
+            select(ChatIdentity).where(ChatIdentity.external_id == str(user_id))
+        )
+        return identity.staff_id if identity else None
+
+
+def _message(fake: FakeTelegram, user_id: int, **fields: Any) -> dict[str, Any]:
+    return fake.make_update(user_id, fake.message_body(user_id, **fields))
+
+
+async def test_own_contact_of_a_staff_member_links(app: App) -> None:
+    staff_id = await _setup(app)
+    fake = FakeTelegram()
+    MINI_STATES.clear()
+    asked = await _send(app, _message(fake, 301, text="/daftar"))
+    assert asked[0]["request_contact"] is True
+    replies = await _send(
+        app,
+        _message(
+            fake, 301, contact={"phone_number": "6281234567890", "first_name": "S", "user_id": 301}
+        ),
+    )
+    assert await _linked(app, 301) == staff_id
+    assert "Siti Kader" in replies[0]["text"]
+    assert replies[0]["extra"]["remove_keyboard"] is True
+    again = await _send(app, _message(fake, 301, text="/daftar"))
+    assert "sudah terhubung" in again[0]["text"]
+
+
+async def test_a_forwarded_contact_of_someone_else_links_nothing(app: App) -> None:
+    await _setup(app)
+    fake = FakeTelegram()
+    MINI_STATES.clear()
+    await _send(app, _message(fake, 302, text="/daftar"))
+    for contact_user in (999, None):
+        contact: dict[str, Any] = {"phone_number": PHONE, "first_name": "Siti"}
+        if contact_user is not None:
+            contact["user_id"] = contact_user
+        replies = await _send(app, _message(fake, 302, contact=contact))
+        assert "bukan nomor akun Anda sendiri" in replies[0]["text"]
+        assert replies[0]["request_contact"] is True
+    assert await _linked(app, 302) is None
+
+
+async def test_own_contact_that_is_not_staff_links_nothing(app: App) -> None:
+    await _setup(app)
+    fake = FakeTelegram()
+    MINI_STATES.clear()
+    replies = await _send(
+        app,
+        _message(
+            fake, 303, contact={"phone_number": "+6281299999999", "first_name": "X", "user_id": 303}
+        ),
+    )
+    assert "belum terdaftar" in replies[0]["text"]
+    assert await _linked(app, 303) is None
+
+
+async def test_start_with_invite_code_links_once(app: App) -> None:
+    staff_id = await _setup(app)
+    async with app.db.transaction() as session:
+        _, code = await create_invite(session, PHONE, app.clock.now())
+    fake = FakeTelegram()
+    MINI_STATES.clear()
+    replies = await _send(app, _message(fake, 304, text=f"/start {code}"))
+    assert await _linked(app, 304) == staff_id
+    assert "Siti Kader" in replies[0]["text"]
+    # Used up: another account cannot take it.
+    refused = await _send(app, _message(fake, 305, text=f"/start {code}"))
+    assert "tidak berlaku" in refused[0]["text"]
+    assert await _linked(app, 305) is None
+    welcome = await _send(app, _message(fake, 306, text="/start"))
+    assert welcome and welcome[0]["text"]

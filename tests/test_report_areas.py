@@ -1,0 +1,99 @@
+"""Forgiving area names and paged area lists."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from handlers.report.areas import AreaIndex, Place, load_area_index, match_places, normalise_name
+from tests.report_support import Chat, seed_areas
+
+KEC = [
+    Place("1.1", "Telanaipura", "1"),
+    Place("1.2", "Jambi Selatan", "1"),
+    Place("1.3", "Jambi Timur", "1"),
+    Place("1.4", "Danau Sipin", "1"),
+    Place("1.5", "Danau Teluk", "1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("telanaipura", ["1.1"]),
+        ("  TELANAI   PURA ", ["1.1"]),
+        ("Kec. Telanaipura", ["1.1"]),
+        ("kecamatan telanaipura", ["1.1"]),
+        ("telanipura", ["1.1"]),  # a typo
+        ("jambi", ["1.2", "1.3"]),  # ambiguous: both candidates
+        ("danau", ["1.4", "1.5"]),
+        ("xyzzy", []),
+        ("ja", []),  # too short to mean anything
+    ],
+)
+def test_match_places(typed: str, expected: list[str]) -> None:
+    assert [p.code for p in match_places(typed, KEC)] == expected
+
+
+def test_prefixes_are_ignored() -> None:
+    assert normalise_name("Kel. Simpang IV Sipin") == "simpangivsipin"
+    assert normalise_name("Desa Sungai Duren") == "sungaiduren"
+    assert normalise_name("kelurahan  Beliung") == "beliung"
+
+
+async def test_area_index_of_kota_jambi(app: App) -> None:
+    await seed_areas(app)
+    async with app.db.transaction() as session:
+        index = await load_area_index(session, app.settings)
+    assert isinstance(index, AreaIndex)
+    assert index.kota_name == "Jambi" or "Jambi" in index.kota_name
+    assert len(index.kecamatan) == 11 and len(index.all_kelurahan()) == 68
+    assert index.is_kecamatan("15.71.01") and not index.is_kecamatan("15.71.01.1001")
+
+
+async def test_no_areas_imported_yet(app: App) -> None:
+    async with app.db.transaction() as session:
+        assert await load_area_index(session, app.settings) is None
+
+
+async def test_kecamatan_pages_at_most_eight(app: App) -> None:
+    await seed_areas(app)
+    chat = Chat(app)
+    await chat.text("/start")
+    for value in ("n", "fisik", "ok", "6-12", "p"):
+        await chat.press(value)
+    first = [o for o in chat.options if o.id.count(".") >= 1]
+    assert len(first) == 8
+    assert chat.find("p1") and all(not o.id.endswith(":p0") for o in chat.options)
+    await chat.press("p1")
+    second = [o for o in chat.options if o.id.count(".") >= 1]
+    assert len(second) == 3
+    assert chat.find("p0")
+    assert {o.id for o in first}.isdisjoint({o.id for o in second})
+
+
+async def test_ambiguous_typed_name_offers_candidates(app: App) -> None:
+    await seed_areas(app)
+    chat = Chat(app)
+    await chat.text("/start")
+    for value in ("n", "fisik", "ok", "6-12", "p"):
+        await chat.press(value)
+    await chat.text("jambi")
+    assert "beberapa yang mirip" in chat.texts
+    labels = {o.label for o in chat.options}
+    assert {"Jambi Selatan", "Jambi Timur"} <= labels
+    assert await chat.step() == "kec"
+    await chat.press("Jambi Timur")
+    assert await chat.step() == "kel"
+
+
+async def test_unknown_typed_name_shows_the_list_again(app: App) -> None:
+    await seed_areas(app)
+    chat = Chat(app)
+    await chat.text("/start")
+    for value in ("n", "fisik", "ok", "6-12", "p"):
+        await chat.press(value)
+    await chat.text("Bandung Kulon")
+    assert "tidak kami temukan" in chat.replies[0].text
+    assert len(chat.replies[-1].options) == 9  # 8 kecamatan + next
+    assert await chat.step() == "kec"
