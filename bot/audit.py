@@ -7,6 +7,7 @@ shown on request, and the view event says so.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -17,9 +18,12 @@ from sqlalchemy.orm import load_only
 
 from bot import simfoni
 from bot.cases import Actor, record_event
+from bot.logs import log_event
 from bot.references import normalise_reference
 from bot.tables import text_table
 from models import Case, CaseEvent, Staff
+
+log = logging.getLogger(__name__)
 
 ACTOR_LABELS = {"reporter": "pelapor", "system": "sistem", "admin": "admin", "staff": "petugas"}
 
@@ -87,6 +91,7 @@ async def audit_trail(
         return None
     record_event(session, case, "viewed", actor, now, data={"via": "audit", "notes": with_notes})
     await session.flush()
+    log_event(log, "case trail viewed", case=case.reference, actor=actor.kind)
     rows = await session.execute(
         select(CaseEvent, Staff)
         .outerjoin(Staff, Staff.id == CaseEvent.actor_staff_id)

@@ -33,15 +33,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.app import App
 from bot.cases import Actor, record_event
-from bot.i18n import Translator
-from bot.messages import Option, Reply
-from bot.notify import dinas_staff, notify_staff
+from bot.escalation_notices import escalate_to_dinas, remind_assignee, remind_dinas_referral
 from bot.routing import route_to_coordinator, route_to_next
 from bot.settings import Settings
 from bot.worktime import WorkCalendar, add_wall_clock_minutes
-from models import Area, Case, CaseEvent, CasePriority, CaseStatus, Staff
+from models import Case, CaseEvent, CasePriority, CaseStatus
 from models.case import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
@@ -229,16 +228,17 @@ async def handle_due(
             return
     kind = case.due_kind
     result.case_ids.append(case.id)
+    metrics.escalated(str(kind))
     if kind == "accept":
         await _accept_missed(session, case, now, settings, result)
     elif kind == "update":
-        await _remind_assignee(session, case, now, settings)
+        await remind_assignee(session, case, now, settings)
         result.update_reminders += 1
     elif kind == "referral":
-        await _remind_dinas_referral(session, case, now, settings)
+        await remind_dinas_referral(session, case, now, settings)
         result.referral_reminders += 1
     elif kind == "resolve":
-        await _escalate_to_dinas(session, case, now, settings)
+        await escalate_to_dinas(session, case, now, settings, LEVEL_DINAS)
         result.to_dinas += 1
     await session.flush()
     await _replan(session, case, now, settings)
@@ -315,137 +315,3 @@ async def _accept_missed(
     else:
         await route_to_coordinator(session, case, now, settings, "accept_timeout_again")
         result.to_coordinator += 1
-
-
-async def _kelurahan_name(session: AsyncSession, case: Case) -> str:
-    area = await session.get(Area, case.kelurahan_code)
-    return area.name if area is not None else case.kelurahan_code
-
-
-def _case_button(t: Translator, case: Case) -> tuple[Option, ...]:
-    return (Option(f"k:show:{case.id}", t("Lihat kasus")),)
-
-
-async def _notify_once(
-    session: AsyncSession,
-    staff: Staff,
-    case: Case,
-    reply: Reply,
-    now: datetime,
-    *,
-    kind: str,
-    dedupe_prefix: str,
-) -> None:
-    # The row lock makes this once; the unique dedupe key turns a bug into an error, not a double.
-    await notify_staff(session, staff, reply, now, kind=kind, case=case, dedupe_key=dedupe_prefix)
-
-
-async def _dinas(session: AsyncSession) -> list[Staff]:
-    """The Dinas officers, looked up once per sweep transaction."""
-    cached = session.info.get("escalation_dinas")
-    if cached is None:
-        cached = session.info["escalation_dinas"] = await dinas_staff(session)
-    return list(cached)
-
-
-async def _remind_assignee(
-    session: AsyncSession, case: Case, now: datetime, settings: Settings
-) -> None:
-    record_event(
-        session,
-        case,
-        "reminder_sent",
-        Actor.system(),
-        now,
-        data={"rule": "no_update", "staff_id": case.assignee_id},
-    )
-    staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
-    if staff is None:
-        return
-    t = Translator(staff.language)
-    text = t(
-        "Pengingat: kasus {ref} ({kelurahan}) belum ada kabar terbaru selama {days} hari kerja. "
-        "Mohon tambahkan catatan atau perbarui statusnya.",
-        ref=case.reference,
-        kelurahan=await _kelurahan_name(session, case),
-        days=settings.remind_update_days,
-    )
-    await _notify_once(
-        session,
-        staff,
-        case,
-        Reply(text=text, options=_case_button(t, case)),
-        now,
-        kind="reminder",
-        dedupe_prefix=f"remind:{case.id}:{int(now.timestamp())}:{staff.id}",
-    )
-
-
-async def _escalate_to_dinas(
-    session: AsyncSession, case: Case, now: datetime, settings: Settings
-) -> None:
-    case.escalation_level = max(case.escalation_level, LEVEL_DINAS)
-    record_event(
-        session,
-        case,
-        "escalated",
-        Actor.system(),
-        now,
-        data={"rule": "resolve_timeout", "level": LEVEL_DINAS, "staff_id": case.assignee_id},
-    )
-    log.info("case %s not resolved in time: escalated to the Dinas", case.reference)
-    kelurahan = await _kelurahan_name(session, case)
-    days_open = max(0, (now - case.created_at).days)
-    for staff in await _dinas(session):
-        t = Translator(staff.language)
-        if case.priority == CasePriority.DARURAT:
-            text = t(
-                "Eskalasi: kasus DARURAT {ref} ({kelurahan}) belum selesai setelah {days} hari. "
-                "Mohon Dinas menindaklanjuti.",
-                ref=case.reference,
-                kelurahan=kelurahan,
-                days=days_open,
-            )
-        else:
-            text = t(
-                "Eskalasi: kasus {ref} ({kelurahan}) belum selesai dalam {limit} hari kerja "
-                "(terbuka {days} hari). Mohon Dinas menindaklanjuti.",
-                ref=case.reference,
-                kelurahan=kelurahan,
-                limit=settings.escalate_resolve_days,
-                days=days_open,
-            )
-        await _notify_once(
-            session,
-            staff,
-            case,
-            Reply(text=text, options=_case_button(t, case)),
-            now,
-            kind="escalation",
-            dedupe_prefix=f"esc:{case.id}:dinas:{staff.id}",
-        )
-
-
-async def _remind_dinas_referral(
-    session: AsyncSession, case: Case, now: datetime, settings: Settings
-) -> None:
-    record_event(session, case, "reminder_sent", Actor.system(), now, data={"rule": "referral"})
-    kelurahan = await _kelurahan_name(session, case)
-    for staff in await _dinas(session):
-        t = Translator(staff.language)
-        text = t(
-            "Pengingat: kasus {ref} ({kelurahan}) dirujuk ke Dinas dan belum ada tindak lanjut "
-            "selama {days} hari kerja.",
-            ref=case.reference,
-            kelurahan=kelurahan,
-            days=settings.remind_referral_days,
-        )
-        await _notify_once(
-            session,
-            staff,
-            case,
-            Reply(text=text, options=_case_button(t, case)),
-            now,
-            kind="reminder",
-            dedupe_prefix=f"referral:{case.id}:{int(now.timestamp())}:{staff.id}",
-        )

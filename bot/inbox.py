@@ -51,6 +51,10 @@ LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 
 
+class UnknownChannel(Exception):
+    """A stored row of a channel that has no parser registered in this process."""
+
+
 @dataclass(frozen=True)
 class InboxChannel:
     name: str
@@ -185,6 +189,8 @@ class InboxProcessor:
     async def run(self) -> None:
         """Until stop(): claim free rows while there is room, handle each as its own task."""
         while not self._stopping.is_set():
+            # Cleared before claiming, so a wake during the claim is not lost.
+            self._wake.clear()
             room = self.concurrency - len(self._in_flight)
             claimed: list[InboxUpdate] = []
             if room > 0:
@@ -199,7 +205,6 @@ class InboxProcessor:
             if claimed and len(claimed) == room:
                 await asyncio.sleep(0)
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
         await self.drain()
@@ -252,10 +257,11 @@ class InboxProcessor:
                 row = await session.scalar(query)
                 if row is None or row.status != "pending":
                     return
-                payload = row.payload
-                inbound = channel.parse(row.payload) if channel else None
                 if channel is None:
-                    log.warning("inbox row %s: no parser for channel %s", row_id, channel_name)
+                    # Not configured in this process: never mark it done unhandled.
+                    raise UnknownChannel(channel_name)
+                payload = row.payload
+                inbound = channel.parse(row.payload)
                 if inbound is not None:
                     queued = len(await self.dispatch(self.app, session, inbound))
                 row.status = "done"

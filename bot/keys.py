@@ -18,6 +18,7 @@ them right after it, so none writes with a key the others do not have.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +31,14 @@ from sqlalchemy.sql.expression import TableClause
 
 from bot.crypto import KEY_FILE_NAME, KeyRing, parse_keys, set_keyring
 from bot.db import Database
+from bot.logs import log_event
 from bot.settings import Settings
 from models import Base
 from models.base import EncryptedJSON, EncryptedText
 
 BATCH_SIZE = 500
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,14 @@ async def _scan(
             if len(rows) < batch_size:
                 break
             last = rows[-1][0]
+    if rewrite:
+        log_event(
+            log,
+            "values re-encrypted",
+            rewritten=report.total("rewritten"),
+            old_key=report.total("under_old"),
+            unreadable=report.total("unreadable"),
+        )
     return report
 
 

@@ -29,11 +29,14 @@ async def identities_of(session: AsyncSession, staff_id: int) -> list[ChatIdenti
     return list(rows.all())
 
 
-async def is_reachable(session: AsyncSession, staff_id: int) -> bool:
-    found = await session.scalar(
-        select(ChatIdentity.id).where(ChatIdentity.staff_id == staff_id).limit(1)
+async def reachable_ids(session: AsyncSession, staff_ids: list[int]) -> set[int]:
+    """Those of `staff_ids` with at least one linked chat."""
+    if not staff_ids:
+        return set()
+    rows = await session.scalars(
+        select(ChatIdentity.staff_id).where(ChatIdentity.staff_id.in_(staff_ids)).distinct()
     )
-    return found is not None
+    return {int(staff_id) for staff_id in rows.all() if staff_id is not None}
 
 
 async def notify_staff(

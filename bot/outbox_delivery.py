@@ -40,13 +40,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.app import App
 from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
 from bot.delivery_failure import handle_permanent_failure
 from bot.messages import Reply
+from bot.outbox_claim import due_heads
 from bot.ratelimit import RateLimiter
 from models import OutboxMessage
 
@@ -124,6 +126,7 @@ class DeliveryWorker:
         self._wake = asyncio.Event()
         self._stopping = False
         self._stopped = asyncio.Event()
+        self._running = False
         self._in_flight: set[asyncio.Task[None]] = set()
 
     # -- the loop ---------------------------------------------------------------------------
@@ -135,7 +138,7 @@ class DeliveryWorker:
         """Stop claiming, let the sends in flight finish (their leases cover the rest)."""
         self._stopping = True
         self._wake.set()
-        if self._in_flight or not self._stopped.is_set():
+        if self._running:
             try:
                 await asyncio.wait_for(self._stopped.wait(), grace_seconds)
             except TimeoutError:
@@ -144,6 +147,7 @@ class DeliveryWorker:
 
     async def run(self) -> None:
         self._stopped.clear()
+        self._running = True
         _RUNNING.add(self)
         try:
             while not self._stopping:
@@ -167,6 +171,7 @@ class DeliveryWorker:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
         finally:
             _RUNNING.discard(self)
+            self._running = False
             self._stopped.set()
 
     def _task_done(self, task: asyncio.Task[None]) -> None:
@@ -222,9 +227,7 @@ class DeliveryWorker:
         now = self.app.clock.now()
         lease = timedelta(seconds=self.app.settings.outbox_lease_seconds)
         async with self.app.db.transaction() as session:
-            rows = await _due_heads(
-                session, now, list(self.senders), limit, self.app.db.is_postgres
-            )
+            rows = await due_heads(session, now, list(self.senders), limit, self.app.db.is_postgres)
             claimed = []
             for row in rows:
                 row.locked_until = now + lease
@@ -290,7 +293,9 @@ class DeliveryWorker:
             for claimed, outcome in items:
                 row = rows.get(claimed.id)
                 if row is None or row.status != "pending":
-                    log.warning("outbox %s: finished elsewhere after its lease ran out", claimed.id)
+                    # `held`: the WhatsApp sender parked it until the window opens (its docs).
+                    if row is None or row.status != "held":
+                        log.warning("outbox %s: finished elsewhere (lease ran out?)", claimed.id)
                     continue
                 await self._apply(session, row, outcome, now, result)
 
@@ -309,20 +314,24 @@ class DeliveryWorker:
             row.platform_message_id = outcome.platform_message_id
             row.last_error = None
             result.sent += 1
+            metrics.outbox_sent(row.channel)
             return
         if isinstance(outcome, OutsideWindow):
             if self._template_fallback(row, now):
                 result.template_fallback += 1
+                metrics.outbox_failed(row.channel, "outside_window")
                 return
             outcome = PermanentFailure(reason="outside_window_template_failed")
         if isinstance(outcome, RetryLater):
             if self._retry(row, outcome, now):
                 result.retried += 1
+                metrics.outbox_failed(row.channel, "retry")
                 return
             outcome = PermanentFailure(reason=f"gave up after {row.attempts}: {outcome.reason}")
         reason = getattr(outcome, "reason", type(outcome).__name__)
         await _fail(session, row, str(reason), now, self.app)
         result.failed += 1
+        metrics.outbox_failed(row.channel, "permanent")
 
     def _retry(self, row: OutboxMessage, outcome: RetryLater, now: datetime) -> bool:
         if outcome.after_seconds is not None:
@@ -350,46 +359,6 @@ class DeliveryWorker:
         row.last_error = "outside_window"
         log.info("outbox %s: outside the window, template variant queued", row.id)
         return True
-
-
-async def _due_heads(
-    session: AsyncSession, now: datetime, channels: list[str], limit: int, skip_locked: bool
-) -> list[OutboxMessage]:
-    """Due rows that are the oldest pending row of their chat, locked for this transaction.
-
-    Two plain queries rather than one correlated one: the planner cannot misjudge them when a
-    burst of rows arrives before the table's statistics catch up (a nested loop over
-    thousands of rows took seconds per claim).
-    """
-    o = OutboxMessage
-    heads = sorted(
-        (
-            await session.scalars(
-                select(func.min(o.id))
-                .where(o.status == "pending", o.channel.in_(channels))
-                .group_by(o.channel, o.chat_id)
-            )
-        ).all()
-    )
-    claimed: list[OutboxMessage] = []
-    for start in range(0, len(heads), 500):
-        query = (
-            select(o)
-            .where(
-                o.id.in_(heads[start : start + 500]),
-                o.status == "pending",
-                o.next_attempt_at <= now,
-                or_(o.locked_until.is_(None), o.locked_until <= now),
-            )
-            .order_by(o.id)
-            .limit(limit - len(claimed))
-        )
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        claimed.extend((await session.scalars(query)).all())
-        if len(claimed) >= limit:
-            break
-    return claimed
 
 
 async def _fail(

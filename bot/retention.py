@@ -14,6 +14,7 @@ a retention period ends.
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor, record_event
 from bot.db import Database
+from bot.logs import log_event
 from models import Case, CaseEvent, CaseStatus, OutboxMessage
 
 CLOSED_STATUSES = (CaseStatus.DITUTUP, CaseStatus.DIBATALKAN)
@@ -34,6 +36,8 @@ PERSONAL_FIELDS = (
     "outcome",
 )
 REDACTED_PAYLOAD = {"redacted": "retention"}
+
+log = logging.getLogger(__name__)
 
 
 def months_before(moment: datetime, months: int) -> datetime:
@@ -162,6 +166,7 @@ async def apply_retention(
             result.cases = await find_due(session, result.cutoff)
         return result
     while True:
+        done: list[Candidate] = []
         async with db.transaction() as session:
             batch = await find_due(session, result.cutoff, limit=batch_size, lock=True)
             for candidate in batch:
@@ -169,6 +174,10 @@ async def apply_retention(
                 if case is None or case.status not in CLOSED_STATUSES:
                     continue  # reopened since it was selected
                 await anonymise(session, case, candidate, actor, now, months)
-                result.cases.append(candidate)
+                done.append(candidate)
+        # Committed: now it is true.
+        for candidate in done:
+            log_event(log, "case anonymised", case=candidate.reference)
+        result.cases.extend(done)
         if len(batch) < batch_size:
             return result

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor, record_event, transition
 from bot.casetexts import assignment_reply, darurat_alert_reply
-from bot.notify import coordinators_of, dinas_staff, is_reachable, notify_staff
+from bot.notify import coordinators_of, dinas_staff, notify_staff, reachable_ids
 from bot.settings import Settings
 from models import Area, Case, CaseEvent, CasePriority, CaseStatus, Staff, StaffRole
 from models.case import OPEN_STATUSES
@@ -73,13 +73,13 @@ async def kaders_on_duty(session: AsyncSession, kelurahan_code: str) -> list[Sta
 async def rank_kaders(session: AsyncSession, kaders: list[Staff]) -> list[Staff]:
     """Reachable first, then fewest open cases, then least recently assigned, then id."""
     counts = await open_case_counts(session, [k.id for k in kaders])
-    reachable = {k.id: await is_reachable(session, k.id) for k in kaders}
+    reachable = await reachable_ids(session, [k.id for k in kaders])
     never = datetime.min.replace(tzinfo=None)
 
     def key(kader: Staff) -> tuple[bool, int, bool, datetime, int]:
         last = kader.last_assigned_at
         return (
-            not reachable[kader.id],
+            kader.id not in reachable,
             counts.get(kader.id, 0),
             last is not None,
             last.replace(tzinfo=None) if last is not None else never,

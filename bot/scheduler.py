@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 JOB_NAMES = ("escalation", "digest", "outbox", "cleanup")
 # A digest missed by more than this (the instance was down) waits for tomorrow.
 DIGEST_CATCH_UP = timedelta(hours=5)
-JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
+JOB_DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
 
 
 @dataclass
@@ -141,12 +141,14 @@ def build_scheduler(
         args=[app, "escalation", worker],
         id="escalation",
         next_run_time=now,
+        **JOB_DEFAULTS,
     )
     scheduler.add_job(
         _scheduled,
         CronTrigger(hour=at.hour, minute=at.minute, timezone=zone),
         args=[app, "digest", worker],
         id="digest",
+        **JOB_DEFAULTS,
     )
     catch_up = _digest_catch_up(app, now)
     if catch_up is not None:
@@ -162,12 +164,14 @@ def build_scheduler(
         IntervalTrigger(seconds=outbox_interval_seconds, timezone=zone),
         args=[app, "outbox", worker],
         id="outbox",
+        **JOB_DEFAULTS,
     )
     scheduler.add_job(
         _scheduled,
         CronTrigger(hour=3, minute=17, timezone=zone),
         args=[app, "cleanup", worker],
         id="cleanup",
+        **JOB_DEFAULTS,
     )
     return scheduler
 

@@ -38,10 +38,16 @@ def load_handlers() -> None:
     _loaded = True
 
 
+# Typed without the slash, these words mean the command wherever the user is in a flow.
+PLAIN_WORD_COMMANDS = {"batal": "/batal", "cancel": "/batal"}
+
+
 async def route(turn: Turn) -> None:
     load_handlers()
     inbound = turn.inbound
     name = inbound.command
+    if name is None and turn.state.flow is not None and inbound.text:
+        name = PLAIN_WORD_COMMANDS.get(inbound.text.strip().strip(".!").lower())
     if name is not None:
         handler = COMMANDS.get(name)
         if handler is None:

@@ -6,6 +6,7 @@ import pytest
 
 from bot.app import App
 from bot.authz import Action, may
+from handlers.staff.buttons import VERB_ACTIONS
 from models import Case, CaseStatus, Staff
 from tests.casework_fixtures import (
     KEL2,
@@ -39,10 +40,19 @@ async def test_resident_pressing_a_copied_cadre_button_is_refused(app: App, verb
     assert "dipukul" not in all_text(replies)
     assert await _snapshot(app, case_id) == before
     (denied,) = await events(app, case_id, "access_denied")
-    assert denied.actor_kind == "resident" and denied.data == {"action": verb}
+    assert denied.actor_kind == "resident" and denied.data == {"action": VERB_ACTIONS[verb]}
     assert len(await outbox(app)) == rows_before + len(replies) * int(resident.use_dispatch)
     # A typed follow-up does nothing either: no flow was started.
     assert await resident.flow() is None
+
+
+async def test_resident_gets_the_same_answer_for_a_case_that_does_not_exist(app: App) -> None:
+    await build_world(app)
+    case_id = await report(app)
+    resident = Chat(app, "7777")
+    real = all_text(await resident.press(f"k:show:{case_id}"))
+    missing = all_text(await resident.press(f"k:show:{case_id + 1000}"))
+    assert real == missing and REFUSED in real
 
 
 async def test_cadre_of_another_kelurahan_is_refused(app: App) -> None:

@@ -244,3 +244,16 @@ async def test_a_failing_case_does_not_block_the_others(
 async def test_world_fixture_shape(app: App) -> None:
     world: World = await build_world(app)
     assert world.dinas in world.chats
+
+
+async def test_working_hours_follow_the_deployment_zone(app: App, clock: FixedClock) -> None:
+    # Makassar (WITA, UTC+8): reported Monday 15:00 WITA, one working hour left that day.
+    app.settings.timezone = "Asia/Makassar"
+    await build_world(app)
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
+    case_id = await report(app)
+    case = await get_case(app, case_id)
+    # 1 h on Monday (to 16:00) + 3 h on Tuesday from 08:00 = Tuesday 11:00 WITA = 03:00 UTC.
+    assert case.due_at == datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    assert (await sweep(app, datetime(2026, 11, 24, 2, 59, tzinfo=UTC))).acted == 0
+    assert (await sweep(app, datetime(2026, 11, 24, 3, 0, tzinfo=UTC))).reassigned == 1

@@ -207,3 +207,25 @@ async def test_two_instances_handle_every_row_once_in_chat_order(app: App) -> No
         assert mine == sorted(mine)
     assert {r.status for r in await _rows(app)} == {"done"}
     assert len(await _outbox_texts(app)) == 40
+
+
+async def test_a_row_of_an_unregistered_channel_is_never_marked_done_unhandled(
+    app: App, clock: FixedClock
+) -> None:
+    async with app.db.transaction() as session:
+        await store(
+            session,
+            channel="nochannel",
+            update_key="1",
+            chat_key="x",
+            payload={"user": 1},
+            now=clock.now(),
+        )
+    processor = InboxProcessor(app, dispatch=echo_dispatch, max_attempts=2)
+    await processor.process_all()
+    [row] = await _rows(app)
+    assert (row.status, row.last_error) == ("pending", "UnknownChannel")
+    clock.advance(minutes=10)
+    await processor.process_all()
+    [row] = await _rows(app)
+    assert row.status == "failed"

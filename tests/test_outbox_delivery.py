@@ -16,7 +16,7 @@ from bot.outbox import enqueue
 from bot.outbox_delivery import DeliveryWorker
 from models import CaseEvent, OutboxMessage
 from tests.casework_fixtures import build_world, get_case, report
-from tests.outbox_support import FakeSender, queue, unlimited
+from tests.outbox_support import FakeSender, eventually, queue, unlimited
 
 
 async def rows(app: App) -> list[OutboxMessage]:
@@ -26,7 +26,11 @@ async def rows(app: App) -> list[OutboxMessage]:
 
 def worker(app: App, sender: FakeSender, **kwargs: object) -> DeliveryWorker:
     return DeliveryWorker(
-        app, {sender.channel: sender}, limiter=unlimited(), rng=random.Random(7), **kwargs  # type: ignore[arg-type]
+        app,
+        {sender.channel: sender},
+        limiter=unlimited(),
+        rng=random.Random(7),
+        **kwargs,  # type: ignore[arg-type]
     )
 
 
@@ -36,7 +40,9 @@ async def test_sends_everything_in_order_per_chat(app: App) -> None:
     result = await worker(app, sender).drain()
     assert result.sent == 12 and result.failed == 0
     for chat in "abc":
-        assert [s.text for s in sender.sent if s.chat_id == chat] == [f"{chat}#{n}" for n in range(4)]
+        assert [s.text for s in sender.sent if s.chat_id == chat] == [
+            f"{chat}#{n}" for n in range(4)
+        ]
     stored = await rows(app)
     assert all(r.status == "sent" and r.platform_message_id and r.sent_at for r in stored)
 
@@ -169,9 +175,7 @@ async def test_run_is_woken_and_stops_cleanly(app: App, clock: FixedClock) -> No
     async with app.db.transaction() as session:
         enqueue(session, channel="fake", chat_id="x", reply=Reply(text="halo"), now=clock.now())
     w.wake()
-    async with asyncio.timeout(5):
-        while not sender.sent:
-            await asyncio.sleep(0.01)
+    await eventually(lambda: sender.sent, within=5)
     await w.stop()
     await asyncio.wait_for(task, 5)
     assert task.done() and task.exception() is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 from sqlalchemy import select
@@ -21,7 +21,7 @@ from bot.ratelimit import RateLimiter
 from models import OutboxMessage
 from tests.conftest import START
 from tests.fakes.telegram_api import FakeTelegram
-from tests.outbox_support import FastClock, queue
+from tests.outbox_support import FastClock, eventually, queue
 
 CHATS = [str(2001 + n) for n in range(6)]
 PER_CHAT = 5
@@ -58,18 +58,16 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
-async def wait_until(condition: object, within: float = 20.0) -> None:
-    async with asyncio.timeout(within):
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.02)
+async def wait_until(condition: Callable[[], object], within: float = 20.0) -> None:
+    await eventually(condition, within=within, step=0.02)
 
 
-async def pending(app: App) -> int:
+async def all_sent(app: App) -> bool:
     async with app.db.transaction() as session:
         found = await session.scalars(
             select(OutboxMessage.id).where(OutboxMessage.status != "sent")
         )
-        return len(found.all())
+        return not found.all()
 
 
 async def test_burst_of_429_5xx_and_a_hang(app: App, fake: FakeTelegram, bot: Bot) -> None:
@@ -108,9 +106,7 @@ async def test_burst_of_429_5xx_and_a_hang(app: App, fake: FakeTelegram, bot: Bo
 
     second = make_worker()
     task = asyncio.create_task(second.run())
-    async with asyncio.timeout(30):
-        while await pending(fast):
-            await asyncio.sleep(0.05)
+    await eventually(lambda: all_sent(fast), within=30, step=0.05)
     await second.stop()
     await asyncio.wait_for(task, 10)
 

@@ -42,9 +42,7 @@ def test_bucket_reserves_future_tokens_precisely() -> None:
 
 async def test_one_chat_waits_exactly_its_second_not_more() -> None:
     clock = VirtualTime()
-    limiter = RateLimiter(
-        {"telegram": 30}, 1.0, monotonic=clock.monotonic, sleep=clock.sleep
-    )
+    limiter = RateLimiter({"telegram": 30}, 1.0, monotonic=clock.monotonic, sleep=clock.sleep)
     await limiter.acquire("telegram", "1")
     clock.now += 0.25  # some time passes before the next message
     await limiter.acquire("telegram", "1")

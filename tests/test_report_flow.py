@@ -149,8 +149,7 @@ async def test_every_question_after_the_location_can_be_skipped(app: App) -> Non
         assert await chat.step() == step
         await chat.press("-")
     assert await chat.step() == "contact"
-    await chat.text("lewati")  # typed skip is not an answer here: anonymity is the safe default
-    await chat.press("n")
+    await chat.text("lewati")  # typed, as well as pressed: anonymity is the safe default
     assert await chat.step() == "summary"
     assert chat.texts.count("(dilewati)") >= 5
     await chat.press("send")
@@ -210,6 +209,12 @@ async def test_cancel_anywhere_and_from_the_summary(app: App) -> None:
     await chat.press("n")
     await chat.text("/batal")
     assert "Dibatalkan" in chat.texts
+    state = await chat.state()
+    assert state is not None and state.flow is None
+    await chat.text("/start")
+    await chat.press("n")
+    await chat.press("fisik")
+    await chat.text("Batal")  # the plain word works too
     state = await chat.state()
     assert state is not None and state.flow is None
     await report_until_summary(chat)

@@ -157,6 +157,22 @@ async def test_sender_media_by_file_id(fake: FakeTelegram, bot: Bot) -> None:
     assert fake.texts(503) == ["Bukti foto", "Rekaman"]
 
 
+async def test_sender_uploads_content_we_made(fake: FakeTelegram, bot: Bot) -> None:
+    """The weekly chart travels in the outbox row as bytes and is uploaded, not sent by file id."""
+    import base64
+
+    png = b"\x89PNG\r\n\x1a\nchart"
+    chart = Media("photo", "grafik.png", content_b64=base64.b64encode(png).decode())
+    await sender_send(bot, "504", Reply(text="Grafik mingguan", media=chart))
+    call = fake.calls_to("sendPhoto")[0]
+    assert call.params["photo"] == png
+    assert call.params["caption"] == "Grafik mingguan"
+
+
+async def sender_send(bot: Bot, chat_id: str, reply: Reply) -> None:
+    await TelegramSender(bot).send(chat_id, reply)
+
+
 async def test_sender_maps_errors(fake: FakeTelegram, bot: Bot) -> None:
     sender = TelegramSender(bot)
     fake.fail_next("sendMessage", 1, status=429, retry_after=7)

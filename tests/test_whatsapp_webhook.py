@@ -16,6 +16,7 @@ from bot.messages import Option, Reply
 from bot.outbox import enqueue
 from bot.staff import add_staff
 from models import CaseEvent, ChatIdentity
+from tests.casework_fixtures import build_world, events, get_case, report
 from tests.factories import KELURAHAN, jambi, make_case
 from tests.fakes import whatsapp_payloads as p
 from tests.whatsapp_support import (
@@ -136,7 +137,36 @@ async def test_failed_otherwise_marks_the_row_failed_with_a_case_event(wa: App) 
     assert stored.status == "failed"
     async with wa.db.transaction() as session:
         events = (await session.scalars(select(CaseEvent))).all()
-    assert [(e.kind, e.data["code"]) for e in events] == [("delivery_failed", 131026)]
+    assert [(e.kind, e.data["reason"]) for e in events] == [
+        ("delivery_failed", "whatsapp 131026 (delivery)")
+    ]
+
+
+async def test_an_undeliverable_assignment_moves_the_case_on(wa: App) -> None:
+    world = await build_world(wa)
+    case_id = await report(wa)
+    first = (await get_case(wa, case_id)).assignee_id
+    assert first in (world.kader_a, world.kader_b)
+    async with wa.db.transaction() as session:
+        row = enqueue(
+            session,
+            channel="whatsapp",
+            chat_id=PHONE,
+            reply=Reply("Kasus baru"),
+            now=wa.clock.now(),
+            kind="assignment",
+            case_id=case_id,
+            staff_id=first,
+        )
+        row.status, row.platform_message_id = "sent", "wamid.ASSIGN"
+    async with webhook_client(wa) as client:
+        body = p.status_update("wamid.ASSIGN", "failed", PHONE, error_code=131026)
+        assert (await post_values(client, body)).status_code == 200
+    case = await get_case(wa, case_id)
+    assert case.assignee_id not in (None, first)
+    assert [e.data["reason"] for e in await events(wa, case_id, "delivery_failed")] == [
+        "whatsapp 131026 (delivery)"
+    ]
 
 
 async def test_next_page_press_is_answered_without_the_conversation_handlers(wa: App) -> None:

@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from telegram import Bot, Message
+from telegram import Bot, InputFile, Message
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -178,15 +178,20 @@ class TelegramSender:
         return SendResult(platform_message_id=str(message.message_id))
 
     async def _media_call(self, media: Media, kwargs: dict[str, Any]) -> Message:
+        # Content we made ourselves (the weekly chart) is uploaded; a platform file id is reused.
+        content = media.content()
+        source: Any = (
+            InputFile(content, filename=media.file_id) if content is not None else media.file_id
+        )
         if media.kind == "photo":
-            return await self.bot.send_photo(photo=media.file_id, **kwargs)
+            return await self.bot.send_photo(photo=source, **kwargs)
         if media.kind == "voice":
-            return await self.bot.send_voice(voice=media.file_id, **kwargs)
+            return await self.bot.send_voice(voice=source, **kwargs)
         if media.kind == "audio":
-            return await self.bot.send_audio(audio=media.file_id, **kwargs)
+            return await self.bot.send_audio(audio=source, **kwargs)
         if media.kind == "video":
-            return await self.bot.send_video(video=media.file_id, **kwargs)
-        return await self.bot.send_document(document=media.file_id, **kwargs)
+            return await self.bot.send_video(video=source, **kwargs)
+        return await self.bot.send_document(document=source, **kwargs)
 
     async def answer_callback(self, update: dict[str, Any]) -> None:
         """Stop the button's spinner; best effort (a query older than ~15 min cannot be answered)."""

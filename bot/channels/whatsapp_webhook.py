@@ -37,17 +37,18 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot.app import App
-from bot.cases import Actor, record_event
 from bot.channels import whatsapp_parse as wp
 from bot.channels.whatsapp_link import identity_for, link_by_sender_phone
 from bot.channels.whatsapp_render import PAGE_KEY
 from bot.channels.whatsapp_send import FORCE_TEMPLATE, HELD, HELD_MAX_AGE, TEMPLATE_KEYS
+from bot.delivery_failure import handle_permanent_failure
 from bot.i18n import Translator
 from bot.inbox import store
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.outbox_delivery import wake_running_workers
-from models import Case, InboxUpdate, OutboxMessage
+from bot.settings import Settings
+from models import InboxUpdate, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ async def handle_batch(app: App, batch: wp.WebhookBatch) -> tuple[int, int]:
             stored += int(new)
             queued += replies
         for status in batch.statuses:
-            queued += await _status(session, status, now)
+            queued += await _status(session, status, now, app.settings)
     return stored, queued
 
 
@@ -229,7 +230,9 @@ async def _next_page(
     return 1
 
 
-async def _status(session: AsyncSession, status: wp.StatusUpdate, now: datetime) -> int:
+async def _status(
+    session: AsyncSession, status: wp.StatusUpdate, now: datetime, settings: Settings
+) -> int:
     rows = list(
         (
             await session.scalars(
@@ -245,12 +248,16 @@ async def _status(session: AsyncSession, status: wp.StatusUpdate, now: datetime)
         if status.status in ("delivered", "read") and row.delivered_at is None:
             row.delivered_at = status.at or now
         elif status.status == "failed" and row.status == "sent":
-            queued += await _failed_later(session, row, status, now)
+            queued += await _failed_later(session, row, status, now, settings)
     return queued
 
 
 async def _failed_later(
-    session: AsyncSession, row: OutboxMessage, status: wp.StatusUpdate, now: datetime
+    session: AsyncSession,
+    row: OutboxMessage,
+    status: wp.StatusUpdate,
+    now: datetime,
+    settings: Settings,
 ) -> int:
     """The API accepted the message but WhatsApp could not deliver it."""
     reply = Reply.from_json(row.payload)
@@ -265,20 +272,12 @@ async def _failed_later(
         row.platform_message_id = None
         row.last_error = "whatsapp 131047 (delivery)"
         return 1
+    reason = f"whatsapp {status.error_code} (delivery)"
     row.status = "failed"
-    row.last_error = f"whatsapp {status.error_code} (delivery)"
+    row.last_error = reason
     log.warning("whatsapp outbox %s failed on delivery: %s", row.id, status.error_code)
-    if row.case_id is not None:
-        case = await session.get(Case, row.case_id)
-        if case is not None:
-            record_event(
-                session,
-                case,
-                "delivery_failed",
-                Actor.system(),
-                now,
-                data={"outbox_id": row.id, "channel": wp.CHANNEL, "code": status.error_code},
-            )
+    # As when the send itself fails for good: a case event, and an assignment moves on.
+    await handle_permanent_failure(session, row, reason, now, settings)
     return 0
 
 

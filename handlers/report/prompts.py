@@ -16,6 +16,7 @@ from handlers.report.labels import (
     DANGER,
     DONE,
     EDITABLE,
+    OPTIONAL_STEPS,
     PLACES,
     RELATIONS,
     REPORTER_ROLES,
@@ -108,7 +109,7 @@ def options_for(step: str, data: dict[str, Any], ctx: Ctx) -> list[Option]:
     elif step == "edit":
         options = [Option(option_id(step, k), t(label)) for k, (_, label) in EDITABLE.items()]
         options.append(Option(option_id(step, "back"), t("↩️ Kembali ke ringkasan")))
-    if step in {"loc", "when", "desc", "place", "rel", "role"}:
+    if step in OPTIONAL_STEPS:
         options.append(Option(option_id(step, SKIP), t("⏭️ Lewati")))
     if step in SUMMARY_SHORTCUT_STEPS and not data.get("editing"):
         options.append(Option(option_id(step, TO_SUMMARY), t("📝 Langsung ke ringkasan")))

@@ -30,6 +30,23 @@ PROMPTS: dict[str, tuple[Action, str]] = {
     "ref": (Action.REFER, "refer"),
     "ask": (Action.ASK, "ask"),
 }
+# For the audit trail of refused presses: what each verb would have done.
+VERB_ACTIONS: dict[str, str] = {
+    "show": Action.VIEW,
+    "acc": Action.ACCEPT,
+    "dec": Action.DECLINE,
+    "note": Action.NOTE,
+    "hdl": Action.HANDLE,
+    "done": Action.RESOLVE,
+    "ref": Action.REFER,
+    "ask": Action.ASK,
+    "re": Action.REASSIGN,
+    "rt": Action.REASSIGN,
+    "cls": Action.CLOSE,
+    "opn": Action.REOPEN,
+    "dupy": Action.DUPLICATE,
+    "dupn": Action.DUPLICATE,
+}
 # The states in which each prompt makes sense; checked again when the text arrives.
 PROMPT_STATUSES = {
     "decline": (S.DITUGASKAN,),
@@ -54,20 +71,23 @@ async def case_button(turn: Turn) -> None:
         return
     case_id = parse_id(parts[2] if len(parts) > 2 else None)
     case = await turn.session.get(Case, case_id) if case_id is not None else None
+    staff = turn.staff
+    if staff is None:
+        # Not staff (e.g. a button copied from a cadre's message): refused and recorded, with
+        # the same answer whether the case exists or not.
+        if case is not None:
+            action = VERB_ACTIONS.get(verb, "unknown")
+            casework.refuse_unknown_actor(
+                turn.session, case, turn.inbound.channel, action, turn.now
+            )
+        refuse(turn)
+        return
     if case is None:
         turn.reply(turn.t("Kasus itu tidak ditemukan."))
         return
-    staff = turn.staff
     if turn.state.flow == INPUT_FLOW:
         # Another button while a typed answer was awaited: that answer is no longer expected.
         turn.state.reset()
-    if staff is None:
-        # Not staff (e.g. a button copied from a cadre's message): refused and recorded.
-        casework.refuse_unknown_actor(
-            turn.session, case, turn.inbound.channel, verb or "?", turn.now
-        )
-        refuse(turn)
-        return
     await _act(turn, staff, case, verb, parts[3] if len(parts) > 3 else None)
 
 

@@ -81,10 +81,13 @@ class BotApiServer:
         params: dict[str, Any] = dict(request.query_params)
         body = await request.body()
         if body:
-            if request.headers.get("content-type", "").startswith("application/json"):
+            content_type = request.headers.get("content-type", "")
+            if content_type.startswith("application/json"):
                 params.update(json.loads(body))
+            elif content_type.startswith("multipart/form-data"):
+                # Uploads (the weekly chart): a file part is recorded as its bytes.
+                params.update(_multipart(content_type, body))
             else:
-                # PTB posts form-urlencoded (file ids, no uploads): no multipart parser needed.
                 params.update(parse_qsl(body.decode(), keep_blank_values=True))
         for key in _JSON_FIELDS & params.keys():
             if isinstance(params[key], str):
@@ -240,3 +243,20 @@ def _error(status: int, description: str, parameters: dict[str, Any] | None = No
     if parameters:
         body["parameters"] = parameters
     return JSONResponse(body, status_code=status)
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body
+    )
+    fields: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        if not isinstance(name, str) or not isinstance(payload, bytes):
+            continue
+        fields[name] = payload if part.get_filename() else payload.decode()
+    return fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tests.fakes.telegram_api_server import State
 
@@ -15,11 +15,11 @@ class UpdateBuilders:
     state: State
     _lock: threading.RLock
 
-    def add_update(self, update: dict[str, Any]) -> int:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        # Provided by FakeTelegram and BotApiServer.
+        def add_update(self, update: dict[str, Any]) -> int: ...
 
-    def _next_message_id(self, chat_id: int) -> int:
-        raise NotImplementedError
+        def _next_message_id(self, chat_id: int) -> int: ...
 
     def make_update(
         self, user_id: int, body: dict[str, Any], kind: str = "message"

@@ -51,6 +51,24 @@ def text_message(wamid: str, wa_id: str | None, body: str, *, user_id: str | Non
     return _value({"id": wamid, "type": "text", "text": {"body": body}}, wa_id, user_id)
 
 
+def _choice(
+    kind: str,
+    wamid: str,
+    wa_id: str | None,
+    chosen: dict[str, str],
+    context_id: str,
+    user_id: str | None,
+) -> Value:
+    """A press on our reply button or list row; `context` names the message it was on."""
+    message = {
+        "id": wamid,
+        "type": "interactive",
+        "context": {"from": DISPLAY_NUMBER, "id": context_id},
+        "interactive": {"type": kind, kind: chosen},
+    }
+    return _value(message, wa_id, user_id)
+
+
 def button_reply(
     wamid: str,
     wa_id: str | None,
@@ -60,13 +78,8 @@ def button_reply(
     context_id: str = "wamid.PROMPT",
     user_id: str | None = None,
 ) -> Value:
-    message = {
-        "id": wamid,
-        "type": "interactive",
-        "context": {"from": DISPLAY_NUMBER, "id": context_id},
-        "interactive": {"type": "button_reply", "button_reply": {"id": option_id, "title": title}},
-    }
-    return _value(message, wa_id, user_id)
+    chosen = {"id": option_id, "title": title}
+    return _choice("button_reply", wamid, wa_id, chosen, context_id, user_id)
 
 
 def list_reply(
@@ -78,16 +91,8 @@ def list_reply(
     context_id: str = "wamid.PROMPT",
     user_id: str | None = None,
 ) -> Value:
-    message = {
-        "id": wamid,
-        "type": "interactive",
-        "context": {"from": DISPLAY_NUMBER, "id": context_id},
-        "interactive": {
-            "type": "list_reply",
-            "list_reply": {"id": option_id, "title": title, "description": ""},
-        },
-    }
-    return _value(message, wa_id, user_id)
+    chosen = {"id": option_id, "title": title, "description": ""}
+    return _choice("list_reply", wamid, wa_id, chosen, context_id, user_id)
 
 
 def location_message(wamid: str, wa_id: str | None, latitude: float, longitude: float) -> Value:

@@ -1,0 +1,156 @@
+"""The messages of the escalation ladder (bot/escalation.py decides when; this says what, to whom).
+
+Texts carry the case reference, the kelurahan and counts, never victim or reporter details.
+Every notice writes its case event in the same transaction; dedupe keys turn a repeated notice
+into an error instead of a second message.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import Actor, record_event
+from bot.i18n import Translator
+from bot.messages import Option, Reply
+from bot.notify import dinas_staff, notify_staff
+from bot.settings import Settings
+from models import Area, Case, CasePriority, Staff
+
+log = logging.getLogger(__name__)
+
+
+async def _kelurahan_name(session: AsyncSession, case: Case) -> str:
+    area = await session.get(Area, case.kelurahan_code)
+    return area.name if area is not None else case.kelurahan_code
+
+
+def _case_button(t: Translator, case: Case) -> tuple[Option, ...]:
+    return (Option(f"k:show:{case.id}", t("Lihat kasus")),)
+
+
+async def _notify_once(
+    session: AsyncSession,
+    staff: Staff,
+    case: Case,
+    reply: Reply,
+    now: datetime,
+    *,
+    kind: str,
+    dedupe_prefix: str,
+) -> None:
+    # The row lock makes this once; the unique dedupe key turns a bug into an error, not a double.
+    await notify_staff(session, staff, reply, now, kind=kind, case=case, dedupe_key=dedupe_prefix)
+
+
+async def _dinas(session: AsyncSession) -> list[Staff]:
+    """The Dinas officers, looked up once per sweep transaction."""
+    cached = session.info.get("escalation_dinas")
+    if cached is None:
+        cached = session.info["escalation_dinas"] = await dinas_staff(session)
+    return list(cached)
+
+
+async def remind_assignee(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings
+) -> None:
+    record_event(
+        session,
+        case,
+        "reminder_sent",
+        Actor.system(),
+        now,
+        data={"rule": "no_update", "staff_id": case.assignee_id},
+    )
+    staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
+    if staff is None:
+        return
+    t = Translator(staff.language)
+    text = t(
+        "Pengingat: kasus {ref} ({kelurahan}) belum ada kabar terbaru selama {days} hari kerja. "
+        "Mohon tambahkan catatan atau perbarui statusnya.",
+        ref=case.reference,
+        kelurahan=await _kelurahan_name(session, case),
+        days=settings.remind_update_days,
+    )
+    await _notify_once(
+        session,
+        staff,
+        case,
+        Reply(text=text, options=_case_button(t, case)),
+        now,
+        kind="reminder",
+        dedupe_prefix=f"remind:{case.id}:{int(now.timestamp())}:{staff.id}",
+    )
+
+
+async def escalate_to_dinas(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings, level: int
+) -> None:
+    case.escalation_level = max(case.escalation_level, level)
+    record_event(
+        session,
+        case,
+        "escalated",
+        Actor.system(),
+        now,
+        data={"rule": "resolve_timeout", "level": level, "staff_id": case.assignee_id},
+    )
+    log.info("case %s not resolved in time: escalated to the Dinas", case.reference)
+    kelurahan = await _kelurahan_name(session, case)
+    days_open = max(0, (now - case.created_at).days)
+    for staff in await _dinas(session):
+        t = Translator(staff.language)
+        if case.priority == CasePriority.DARURAT:
+            text = t(
+                "Eskalasi: kasus DARURAT {ref} ({kelurahan}) belum selesai setelah {days} hari. "
+                "Mohon Dinas menindaklanjuti.",
+                ref=case.reference,
+                kelurahan=kelurahan,
+                days=days_open,
+            )
+        else:
+            text = t(
+                "Eskalasi: kasus {ref} ({kelurahan}) belum selesai dalam {limit} hari kerja "
+                "(terbuka {days} hari). Mohon Dinas menindaklanjuti.",
+                ref=case.reference,
+                kelurahan=kelurahan,
+                limit=settings.escalate_resolve_days,
+                days=days_open,
+            )
+        await _notify_once(
+            session,
+            staff,
+            case,
+            Reply(text=text, options=_case_button(t, case)),
+            now,
+            kind="escalation",
+            dedupe_prefix=f"esc:{case.id}:dinas:{staff.id}",
+        )
+
+
+async def remind_dinas_referral(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings
+) -> None:
+    record_event(session, case, "reminder_sent", Actor.system(), now, data={"rule": "referral"})
+    kelurahan = await _kelurahan_name(session, case)
+    for staff in await _dinas(session):
+        t = Translator(staff.language)
+        text = t(
+            "Pengingat: kasus {ref} ({kelurahan}) dirujuk ke Dinas dan belum ada tindak lanjut "
+            "selama {days} hari kerja.",
+            ref=case.reference,
+            kelurahan=kelurahan,
+            days=settings.remind_referral_days,
+        )
+        await _notify_once(
+            session,
+            staff,
+            case,
+            Reply(text=text, options=_case_button(t, case)),
+            now,
+            kind="reminder",
+            dedupe_prefix=f"referral:{case.id}:{int(now.timestamp())}:{staff.id}",
+        )

@@ -1,0 +1,159 @@
+"""The scheduler: jobs, triggers in the deployment's zone, start/stop, catch-up and clean-up."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot import scheduler as scheduler_module
+from bot.app import App
+from bot.clock import FixedClock, SystemClock
+from bot.messages import Reply
+from bot.outbox import enqueue
+from bot.outbox_delivery import DeliveryWorker
+from bot.scheduler import build_scheduler, cleanup, run_job, shutdown, start
+from models import Conversation, InboxUpdate, OutboxMessage
+from tests.outbox_support import FakeSender, eventually, unlimited
+
+
+async def test_jobs_and_their_triggers(app: App) -> None:
+    s = build_scheduler(app)
+    jobs = {job.id: job for job in s.get_jobs()}
+    assert {"escalation", "digest", "outbox", "cleanup"} <= set(jobs)
+    await start(s)  # the job options are resolved when the scheduler starts
+    try:
+        for job in s.get_jobs():
+            assert job.coalesce is True and job.max_instances == 1
+            assert job.misfire_grace_time >= 600
+    finally:
+        await shutdown(s)
+    now = app.clock.now()  # Monday 09:00 WIB
+    fire = jobs["digest"].trigger.get_next_fire_time(None, now)
+    assert fire.astimezone(UTC) == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)  # Tue 07:00 WIB
+    assert "digest-catch-up" in jobs  # 09:00 WIB: the 07:00 digest is caught up at start
+
+
+@pytest.mark.parametrize(
+    ("zone", "expected_utc_hour"),
+    [("Asia/Jakarta", 0), ("Asia/Makassar", 23), ("Asia/Jayapura", 22)],
+)
+def test_digest_time_is_local(app: App, zone: str, expected_utc_hour: int) -> None:
+    app.settings.timezone = zone
+    job = build_scheduler(app).get_job("digest")
+    assert job is not None
+    fire = job.trigger.get_next_fire_time(None, app.clock.now())
+    assert fire.astimezone(UTC).hour == expected_utc_hour
+
+
+def test_missed_digest_is_caught_up_on_start_the_same_morning(app: App, clock: FixedClock) -> None:
+    clock.set(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))  # 08:00 WIB: 07:00 was missed
+    assert build_scheduler(app).get_job("digest-catch-up") is not None
+    clock.set(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))  # 14:00 WIB: too late, wait for tomorrow
+    assert build_scheduler(app).get_job("digest-catch-up") is None
+    clock.set(datetime(2026, 11, 22, 23, 0, tzinfo=UTC))  # 06:00 WIB: the cron will do it
+    assert build_scheduler(app).get_job("digest-catch-up") is None
+
+
+async def test_start_runs_the_sweep_at_once_and_shutdown_stops(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[datetime] = []
+
+    async def fake_sweep(app_: App, now: datetime) -> None:
+        calls.append(now)
+
+    monkeypatch.setattr(scheduler_module, "sweep", fake_sweep)
+    live = App(settings=app.settings, db=app.db, clock=SystemClock(), keyring=app.keyring)
+    s = build_scheduler(live)
+    await start(s)
+    assert s.running
+    await eventually(lambda: calls, within=5)
+    await shutdown(s)
+    assert not s.running
+
+
+async def test_a_failing_job_is_logged_not_raised(
+    app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(app_: App, now: datetime) -> None:
+        raise RuntimeError("database down")
+
+    monkeypatch.setattr(scheduler_module, "sweep", broken)
+    await scheduler_module._scheduled(app, "escalation", None)
+    assert "scheduled job escalation failed" in caplog.text
+
+
+async def test_outbox_job_drains_with_senders_and_wakes_workers_without(
+    app: App, clock: FixedClock
+) -> None:
+    async with app.db.transaction() as session:
+        enqueue(session, channel="fake", chat_id="1", reply=Reply(text="a"), now=clock.now())
+    sender = FakeSender()
+    result = await run_job(app, "outbox", clock.now(), senders={"fake": sender})
+    assert [s.text for s in sender.sent] == ["a"]
+    assert getattr(result, "sent", None) == 1
+    # Inside `patbm run`: the running workers are woken instead.
+    worker = DeliveryWorker(app, {"fake": sender}, limiter=unlimited())
+    task = asyncio.create_task(worker.run())
+    await asyncio.sleep(0.05)
+    async with app.db.transaction() as session:
+        enqueue(session, channel="fake", chat_id="1", reply=Reply(text="b"), now=clock.now())
+    assert await run_job(app, "outbox", clock.now()) == 1
+    await eventually(lambda: len(sender.sent) >= 2, within=5)
+    await worker.stop()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_unknown_job(app: App) -> None:
+    with pytest.raises(ValueError, match="unknown job"):
+        await run_job(app, "nope", app.clock.now())
+
+
+async def test_cleanup_clears_old_drafts_and_handled_inbox_rows(
+    app: App, clock: FixedClock
+) -> None:
+    now = clock.now()
+    old, fresh = now - timedelta(hours=30), now - timedelta(hours=2)
+    async with app.db.transaction() as session:
+        for user, at in (("old", old), ("fresh", fresh)):
+            session.add(
+                Conversation(
+                    channel="telegram",
+                    user_id=user,
+                    chat_id=user,
+                    flow="report",
+                    step="where",
+                    data={"description": "rahasia"},
+                    language="id",
+                    updated_at=at,
+                )
+            )
+        for key, status, handled in (
+            ("1", "done", now - timedelta(days=20)),
+            ("2", "done", now - timedelta(days=1)),
+            ("3", "failed", now - timedelta(days=20)),
+        ):
+            session.add(
+                InboxUpdate(
+                    channel="telegram",
+                    update_key=key,
+                    chat_key="c",
+                    payload={},
+                    status=status,
+                    attempts=1,
+                    received_at=handled,
+                    handled_at=handled,
+                )
+            )
+    result = await cleanup(app, now)
+    assert result.drafts_cleared == 1 and result.inbox_deleted == 1
+    async with app.db.transaction() as session:
+        conversations = {c.user_id: c for c in (await session.scalars(select(Conversation))).all()}
+        assert conversations["old"].flow is None and conversations["old"].data is None
+        assert conversations["fresh"].flow == "report"
+        keys = sorted(u.update_key for u in (await session.scalars(select(InboxUpdate))).all())
+        assert keys == ["2", "3"]  # failed rows stay for a person to look at
+        assert (await session.scalars(select(OutboxMessage))).all() == []
