@@ -23,6 +23,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -171,6 +172,8 @@ class PatbmProcess:
         self.env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(data_dir),
+            # A shared font cache: matplotlib (the weekly chart) rebuilds it in every new HOME.
+            "MPLCONFIGDIR": str(Path(tempfile.gettempdir()) / "patbm-tests-matplotlib"),
             "PYTHONPATH": str(ROOT),
             "PATBM_DATABASE_URL": database_url,
             "PATBM_TELEGRAM_TOKEN": token,
