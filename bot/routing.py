@@ -74,7 +74,6 @@ async def rank_kaders(session: AsyncSession, kaders: list[Staff]) -> list[Staff]
     """Reachable first, then fewest open cases, then least recently assigned, then id."""
     counts = await open_case_counts(session, [k.id for k in kaders])
     reachable = await reachable_ids(session, [k.id for k in kaders])
-    never = datetime.min.replace(tzinfo=None)
 
     def key(kader: Staff) -> tuple[bool, int, bool, datetime, int]:
         last = kader.last_assigned_at
@@ -82,7 +81,7 @@ async def rank_kaders(session: AsyncSession, kaders: list[Staff]) -> list[Staff]
             kader.id not in reachable,
             counts.get(kader.id, 0),
             last is not None,
-            last.replace(tzinfo=None) if last is not None else never,
+            last.replace(tzinfo=None) if last is not None else datetime.min,
             kader.id,
         )
 

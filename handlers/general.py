@@ -18,6 +18,10 @@ async def welcome(turn: Turn) -> None:
         turn.reply(turn.t("Kita lanjutkan laporan Anda yang belum selesai."))
         await prompt_current(turn)
         return
+    if turn.staff is not None and turn.inbound.command not in REPORT_COMMANDS:
+        # A cadre writing to the bot is usually at work: their cases first, a report on request.
+        staff_home(turn)
+        return
     turn.reply(
         turn.t(
             "Halo, ini PATBM Lapor: layanan melapor kekerasan terhadap anak dan perempuan. "
@@ -25,9 +29,23 @@ async def welcome(turn: Turn) -> None:
             "Ketik /batal untuk membatalkan, /bantuan untuk bantuan, /bahasa untuk bahasa lain.",
         )
     )
-    if turn.staff is not None:
-        turn.reply(turn.t("Anda terdaftar sebagai petugas PATBM. Ketik /bantuan untuk perintah."))
     await start_report(turn)
+
+
+REPORT_COMMANDS = {"/lapor", "/mulai"}
+
+
+def staff_home(turn: Turn) -> None:
+    turn.reply(
+        turn.t(
+            "Halo, {name}. Anda terdaftar sebagai petugas PATBM. Ketik /bantuan untuk perintah.",
+            name=turn.staff.name if turn.staff is not None else "",
+        ),
+        [
+            Option("k:list:open", turn.t("Kasus saya")),
+            Option("g:report", turn.t("Buat laporan baru")),
+        ],
+    )
 
 
 @command("/start", "/lapor", "/mulai")
@@ -75,6 +93,9 @@ async def general_option(turn: Turn) -> None:
     parts = (turn.inbound.option or "").split(":")
     if len(parts) == 3 and parts[1] == "lang" and parts[2] in LANGUAGES:
         await _set_language(turn, parts[2])
+        return
+    if parts == ["g", "report"] and turn.state.flow is None:
+        await start_report(turn)
         return
     await stale_option(turn)
 

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.messages import Reply
-from models import CaseStatus, Staff
+from models import CaseStatus, ChatIdentity, Staff
 from tests.casework_fixtures import (
-    KEL1,
     KEL2,
     KEL_OTHER_KEC,
     build_world,
     events,
     get_case,
+    link,
     outbox,
     report,
     texts_to,
@@ -122,8 +122,6 @@ async def test_ordinary_case_alerts_nobody_else(app: App) -> None:
 async def test_reachable_cadre_preferred_and_unreachable_reported(app: App) -> None:
     world = await build_world(app, link_all=False)
     async with app.db.transaction() as session:
-        from tests.casework_fixtures import link
-
         kader_b = await session.get(Staff, world.kader_b)
         coordinator = await session.get(Staff, world.coordinator)
         assert kader_b is not None and coordinator is not None
@@ -139,4 +137,37 @@ async def test_reachable_cadre_preferred_and_unreachable_reported(app: App) -> N
     assert undeliverable.data == {"staff_id": world.kader_c, "purpose": "assignment"}
     (text,) = await texts_to(app, "1004")
     assert "Citra Kader" in text and case.reference in text
-    assert KEL1 != KEL2
+
+
+async def test_every_linked_chat_of_the_cadre_is_notified(app: App) -> None:
+    world = await build_world(app)
+    async with app.db.transaction() as session:
+        session.add(
+            ChatIdentity(
+                channel="whatsapp",
+                external_id="6281200000003",
+                chat_id="6281200000003",
+                staff_id=world.kader_c,
+                created_at=app.clock.now(),
+            )
+        )
+    case_id = await report(app, kelurahan=KEL2)
+    rows = [r for r in await outbox(app) if r.kind == "assignment"]
+    assert sorted((r.channel, r.chat_id) for r in rows) == [
+        ("telegram", "1003"),
+        ("whatsapp", "6281200000003"),
+    ]
+    assert all(r.case_id == case_id and r.staff_id == world.kader_c for r in rows)
+    assert len({r.dedupe_key for r in rows}) == 2
+
+
+async def test_darurat_without_cadre_goes_to_the_coordinator_and_alerts_the_dinas(
+    app: App,
+) -> None:
+    world = await build_world(app)
+    case = await get_case(app, await report(app, priority="darurat", kelurahan=KEL_OTHER_KEC))
+    assert case.assignee_id == world.other_coordinator
+    (offer,) = await texts_to(app, world.chats[world.other_coordinator])
+    assert offer.startswith("DARURAT")
+    (alert,) = await events(app, case.id, "darurat_alert")
+    assert alert.data["staff_ids"] == [world.dinas]

@@ -131,3 +131,19 @@ async def test_dinas_closes_and_reopens(app: App) -> None:
     await cadre.send("Selesai lagi")
     await coordinator.press(f"k:cls:{case_id}")
     assert (await get_case(app, case_id)).status == CaseStatus.SELESAI
+
+
+async def test_staff_writing_outside_a_flow_lands_on_their_cases_not_a_report(app: App) -> None:
+    world = await build_world(app)
+    case_id = await report(app, kelurahan=KEL2)
+    chat = Chat(app, world.chats[world.kader_c])
+    home = await chat.send("halo")
+    assert option_ids(home) == ["k:list:open", "g:report"]
+    assert await chat.flow() is None
+    assert f"k:show:{case_id}" in option_ids(await chat.press("k:list:open"))
+    await chat.press("g:report")
+    assert await chat.flow() == "report"
+    # /lapor always starts a report, for staff too.
+    await chat.send("/batal")
+    await chat.send("/lapor")
+    assert await chat.flow() == "report"
