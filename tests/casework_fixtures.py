@@ -7,8 +7,6 @@ Dinas officer; each with a linked Telegram chat (user id = chat id = a short num
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,10 +19,10 @@ import handlers.staff  # noqa: F401
 from bot.app import App
 from bot.areas import import_areas
 from bot.cases import Actor, record_event
+from bot.dispatch import dispatch_in_transaction
 from bot.messages import Inbound, Reply
 from bot.references import hash_pin, make_reference
 from bot.staff import add_staff
-from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, ConversationState, Turn
 from models import (
     Case,
     CaseEvent,
@@ -168,22 +166,12 @@ async def texts_to(app: App, chat_id: str) -> list[str]:
     return [Reply.from_json(m.payload).text for m in await outbox(app, chat_id)]
 
 
-def has_dispatch() -> bool:
-    return importlib.util.find_spec("bot.dispatch") is not None
-
-
 class Chat:
-    """Drives handlers with neutral Inbounds, as a chat user would.
+    """Drives the real dispatcher with neutral Inbounds, as a chat user would."""
 
-    Uses the real dispatcher (`bot.dispatch.dispatch_in_transaction`) when it exists; else a
-    minimal stand-in that routes commands, options and flows through the same registries.
-    """
-
-    def __init__(self, app: App, user_id: str, *, use_dispatch: bool | None = None) -> None:
+    def __init__(self, app: App, user_id: str) -> None:
         self.app = app
         self.user_id = user_id
-        self.state = ConversationState()
-        self.use_dispatch = has_dispatch() if use_dispatch is None else use_dispatch
 
     async def send(self, text: str | None = None, *, option: str | None = None) -> list[Reply]:
         inbound = Inbound(
@@ -193,19 +181,14 @@ class Chat:
             text=text,
             option=option,
         )
-        if self.use_dispatch:
-            dispatch = importlib.import_module("bot.dispatch")
-            rows = await dispatch.dispatch_in_transaction(self.app, inbound)
-            return [Reply.from_json(r.payload) for r in rows]
-        return await self._turn(inbound)
+        rows = await dispatch_in_transaction(self.app, inbound)
+        return [Reply.from_json(r.payload) for r in rows]
 
     async def press(self, option: str) -> list[Reply]:
         return await self.send(option=option)
 
     async def flow(self) -> str | None:
-        """The flow this chat user is in now (stored by the dispatcher, or kept here)."""
-        if not self.use_dispatch:
-            return self.state.flow
+        """The flow this chat user is in now, as the dispatcher stored it."""
         async with self.app.db.transaction() as session:
             conversation = await session.scalar(
                 select(Conversation).where(
@@ -213,47 +196,6 @@ class Chat:
                 )
             )
             return conversation.flow if conversation is not None else None
-
-    async def _turn(self, inbound: Inbound) -> list[Reply]:
-        now = self.app.clock.now()
-        async with self.app.db.transaction() as session:
-            identity = await session.scalar(
-                select(ChatIdentity).where(
-                    ChatIdentity.channel == inbound.channel,
-                    ChatIdentity.external_id == inbound.user_id,
-                )
-            )
-            if identity is None:
-                identity = ChatIdentity(
-                    channel=inbound.channel,
-                    external_id=inbound.user_id,
-                    chat_id=inbound.chat_id,
-                    created_at=now,
-                )
-                session.add(identity)
-                await session.flush()
-            staff = await session.get(Staff, identity.staff_id) if identity.staff_id else None
-            if staff is not None and not staff.active:
-                staff = None
-            turn = Turn(
-                app=self.app,
-                session=session,
-                inbound=inbound,
-                identity=identity,
-                staff=staff,
-                state=self.state,
-                now=now,
-            )
-            handler = None
-            if inbound.command is not None:
-                handler = COMMANDS.get(inbound.command)
-            elif inbound.option is not None:
-                handler = OPTION_PREFIXES.get(inbound.option.split(":", 1)[0])
-            elif self.state.flow is not None:
-                handler = FLOWS.get(self.state.flow)
-            assert handler is not None, f"no handler for {inbound}"
-            await handler(turn)
-            return list(turn.replies)
 
 
 def option_ids(replies: list[Reply]) -> list[str]:

@@ -2,8 +2,6 @@
 
 - `echo_dispatch`: a stand-in for `bot.dispatch.dispatch` (same signature) that answers
   "echo: <text or option>" through the outbox; for inbox/channel tests that are not about flows.
-- `mini_dispatch`: routes through the handler registries (`handlers.base`) with a real Turn,
-  ChatIdentity and ConversationState (not persisted); for linking tests without the engine.
 - `deliver_all(app, sender)`: sends every pending outbox row once (a test's minimal delivery).
 - `PatbmProcess`: `patbm run` (`python -m bot.cli run`) as a real subprocess with a fresh
   environment: `proc = PatbmProcess(database_url, fake.api_url, fake.token, tmp_path)`,
@@ -37,8 +35,7 @@ from bot.app import App
 from bot.channels.base import Sender
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
-from handlers.base import COMMANDS, FLOWS, ConversationState, Turn
-from models import ChatIdentity, InboxUpdate, OutboxMessage, Staff
+from models import ChatIdentity, InboxUpdate, OutboxMessage
 from tests.conftest import TEST_KEY
 from tests.fakes.telegram_api import FakeTelegram, free_port
 
@@ -77,42 +74,6 @@ async def echo_dispatch(
             reply=reply,
             now=app.clock.now(),
         )
-    ]
-
-
-# Conversation states of mini_dispatch, per (channel, user): the engine stores them in the DB.
-MINI_STATES: dict[tuple[str, str], ConversationState] = {}
-
-
-async def mini_dispatch(
-    app: App, session: AsyncSession, inbound: Inbound
-) -> Sequence[OutboxMessage]:
-    import handlers.linking
-
-    identity = await _identity(session, app, inbound)
-    staff = await session.get(Staff, identity.staff_id) if identity.staff_id else None
-    state = MINI_STATES.setdefault((inbound.channel, inbound.user_id), ConversationState())
-    turn = Turn(
-        app=app,
-        session=session,
-        inbound=inbound,
-        identity=identity,
-        staff=staff,
-        state=state,
-        now=app.clock.now(),
-    )
-    handler = COMMANDS.get(inbound.command or "")
-    if handler is None and state.flow in FLOWS:
-        handler = FLOWS[state.flow or ""]
-    if handler is None and inbound.contact is not None:
-        handler = handlers.linking.on_contact
-    if handler is not None:
-        await handler(turn)
-    else:
-        turn.reply("welcome")
-    return [
-        enqueue(session, channel=inbound.channel, chat_id=inbound.chat_id, reply=r, now=turn.now)
-        for r in turn.replies
     ]
 
 

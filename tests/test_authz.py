@@ -41,7 +41,7 @@ async def test_resident_pressing_a_copied_cadre_button_is_refused(app: App, verb
     assert await _snapshot(app, case_id) == before
     (denied,) = await events(app, case_id, "access_denied")
     assert denied.actor_kind == "resident" and denied.data == {"action": VERB_ACTIONS[verb]}
-    assert len(await outbox(app)) == rows_before + len(replies) * int(resident.use_dispatch)
+    assert len(await outbox(app)) == rows_before + len(replies)
     # A typed follow-up does nothing either: no flow was started.
     assert await resident.flow() is None
 

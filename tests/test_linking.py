@@ -12,7 +12,6 @@ from bot.channels.telegram_parse import chat_key, update_key
 from bot.inbox import InboxProcessor, store
 from bot.staff import add_staff, create_invite
 from models import ChatIdentity, OutboxMessage
-from tests.e2e_helpers import MINI_STATES, mini_dispatch
 from tests.factories import KELURAHAN, jambi
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -39,7 +38,7 @@ async def _send(app: App, update: dict[str, Any]) -> list[dict[str, Any]]:
             payload=update,
             now=app.clock.now(),
         )
-    await InboxProcessor(app, dispatch=mini_dispatch).process_all()
+    await InboxProcessor(app).process_all()
     async with app.db.transaction() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
         return [r.payload for r in rows[before:]]
@@ -60,7 +59,6 @@ def _message(fake: FakeTelegram, user_id: int, **fields: Any) -> dict[str, Any]:
 async def test_own_contact_of_a_staff_member_links(app: App) -> None:
     staff_id = await _setup(app)
     fake = FakeTelegram()
-    MINI_STATES.clear()
     asked = await _send(app, _message(fake, 301, text="/daftar"))
     assert asked[0]["request_contact"] is True
     replies = await _send(
@@ -79,7 +77,6 @@ async def test_own_contact_of_a_staff_member_links(app: App) -> None:
 async def test_a_forwarded_contact_of_someone_else_links_nothing(app: App) -> None:
     await _setup(app)
     fake = FakeTelegram()
-    MINI_STATES.clear()
     await _send(app, _message(fake, 302, text="/daftar"))
     for contact_user in (999, None):
         contact: dict[str, Any] = {"phone_number": PHONE, "first_name": "Siti"}
@@ -94,7 +91,6 @@ async def test_a_forwarded_contact_of_someone_else_links_nothing(app: App) -> No
 async def test_own_contact_that_is_not_staff_links_nothing(app: App) -> None:
     await _setup(app)
     fake = FakeTelegram()
-    MINI_STATES.clear()
     replies = await _send(
         app,
         _message(
@@ -110,7 +106,6 @@ async def test_start_with_invite_code_links_once(app: App) -> None:
     async with app.db.transaction() as session:
         _, code = await create_invite(session, PHONE, app.clock.now())
     fake = FakeTelegram()
-    MINI_STATES.clear()
     replies = await _send(app, _message(fake, 304, text=f"/start {code}"))
     assert await _linked(app, 304) == staff_id
     assert "Siti Kader" in replies[0]["text"]

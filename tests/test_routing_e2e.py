@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.staff import add_staff
-from models import Base, ChatIdentity, InboxUpdate, OutboxMessage
-from tests import dbutil
+from models import ChatIdentity, InboxUpdate, OutboxMessage
 from tests.e2e_helpers import PatbmProcess
 from tests.fakes.telegram_api import FakeTelegram
 from tests.report_support import KEC_TELANAIPURA, KEL_SIMPANG_IV_SIPIN
@@ -35,13 +34,9 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def prepared(database_url: str, keyring: Any, clock: Any) -> str:
-    database = Database(database_url)
-    if database.is_sqlite:
-        async with database.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-    else:
-        await dbutil.truncate_all(database.engine)
+async def prepared(db: Database, database_url: str, clock: Any) -> str:
+    # The `db` fixture made the schema (or emptied it) in the database the subprocess uses.
+    database = db
     from bot.areas import import_areas
 
     async with database.transaction() as session:
@@ -60,7 +55,6 @@ async def prepared(database_url: str, keyring: Any, clock: Any) -> str:
                     created_at=clock.now(),
                 )
             )
-    await database.dispose()
     return database_url
 
 

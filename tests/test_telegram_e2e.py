@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 
 from bot.db import Database
 from bot.staff import add_staff
-from models import Base, Case, ChatIdentity, InboxUpdate, OutboxMessage
-from tests import dbutil
+from models import Case, ChatIdentity, InboxUpdate, OutboxMessage
 from tests.e2e_helpers import PatbmProcess, TelegramUser, eventually
 from tests.factories import KELURAHAN, jambi
 from tests.fakes.telegram_api import FakeTelegram
@@ -31,18 +30,13 @@ def fake() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def prepared(database_url: str, keyring: Any, clock: Any) -> str:
+async def prepared(db: Database, database_url: str, clock: Any) -> str:
     """The schema (and Kota Jambi with one cadre) in the database the subprocess will use."""
-    database = Database(database_url)
-    if database.is_sqlite:
-        async with database.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-    else:
-        await dbutil.truncate_all(database.engine)
+    # The `db` fixture made the schema (or emptied it) in the database the subprocess uses.
+    database = db
     async with database.transaction() as session:
         await jambi(session)
         await add_staff(session, "Siti Kader", PHONE, "kader", KELURAHAN, clock.now())
-    await database.dispose()
     return database_url
 
 

@@ -15,8 +15,6 @@ import pytest
 
 from bot.db import Database
 from bot.staff import add_staff
-from models import Base
-from tests import dbutil
 from tests.e2e_helpers import PatbmProcess
 from tests.factories import KELURAHAN, jambi
 from tests.fakes import whatsapp_payloads as p
@@ -36,17 +34,12 @@ async def whatsapp() -> AsyncIterator[FakeWhatsAppAPI]:
 
 
 @pytest.fixture
-async def prepared(database_url: str, keyring: Any, clock: Any) -> str:
-    database = Database(database_url)
-    if database.is_sqlite:
-        async with database.engine.begin() as conn:
-            await conn.run_sync(Base.metadata.create_all)
-    else:
-        await dbutil.truncate_all(database.engine)
+async def prepared(db: Database, database_url: str, clock: Any) -> str:
+    # The `db` fixture made the schema (or emptied it) in the database the subprocess uses.
+    database = db
     async with database.transaction() as session:
         await jambi(session)
         await add_staff(session, "Siti Kader", "+" + CADRE, "kader", KELURAHAN, clock.now())
-    await database.dispose()
     return database_url
 
 
