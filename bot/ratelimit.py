@@ -42,6 +42,11 @@ class TokenBucket:
         self.tokens -= 1
         return 0.0 if self.tokens >= 0 else -self.tokens / self.rate
 
+    def restart(self, now: float) -> None:
+        """Count the next token from `now`: the moment the message actually went out."""
+        self._refill(now)
+        self.tokens = min(self.tokens, 0.0)
+
     def is_full(self, now: float) -> bool:
         self._refill(now)
         return self.tokens >= self.capacity
@@ -96,6 +101,9 @@ class RateLimiter:
         wait = bucket.reserve(now)
         if wait > 0:
             await self.sleep(wait)
+        # Waiting for the channel's token delayed this send; the chat's next message must still
+        # come a full period after it (the outbox sends one message of a chat at a time).
+        chat.restart(self.monotonic())
 
     def _prune(self, now: float) -> None:
         if len(self._chats) < self.MAX_CHAT_BUCKETS:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.ratelimit import RateLimiter, TokenBucket
@@ -86,3 +88,29 @@ async def test_channels_without_a_rate_are_not_held() -> None:
 def test_bucket_refuses_nonsense() -> None:
     with pytest.raises(ValueError):
         TokenBucket(rate=0, capacity=1, now=0)
+
+
+async def test_a_chat_is_spaced_from_its_actual_send_not_its_reservation() -> None:
+    """Waiting for the channel's token must not let the chat's next message come early."""
+    clock = VirtualTime()
+    limiter = RateLimiter({"telegram": 2}, 1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    sent: dict[str, list[float]] = {"a": [], "b": []}
+    for chat in ("b", "a"):  # "a" waits 0.5 s for the channel's token behind "b"
+        await limiter.acquire("telegram", chat)
+        sent[chat].append(clock.now)
+    await limiter.acquire("telegram", "a")
+    sent["a"].append(clock.now)
+    assert sent["a"][0] == pytest.approx(0.5)
+    assert sent["a"][1] - sent["a"][0] >= 1.0 - 1e-9
+
+
+async def test_back_to_back_messages_to_one_chat_go_once_a_second_not_slower() -> None:
+    clock = VirtualTime()
+    limiter = RateLimiter({"telegram": 30}, 1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    times = []
+    for _ in range(10):
+        await limiter.acquire("telegram", "1")
+        times.append(clock.now)
+        clock.now += 0.05  # the send itself
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert gaps == [pytest.approx(1.0)] * 9
