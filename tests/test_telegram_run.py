@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import runner
+from bot.channels import telegram_start
 from bot.cli import main
 from bot.settings import get_settings
 from tests.conftest import TEST_KEY
@@ -47,7 +47,7 @@ def test_a_webhook_secret_telegram_would_refuse_is_a_configuration_error(
 
 
 def test_an_unreachable_bot_api_exits_1(env: pytest.MonkeyPatch) -> None:
-    env.setattr(runner, "STARTUP_ATTEMPTS", 1)
+    env.setattr(telegram_start, "STARTUP_ATTEMPTS", 1)
     env.setenv("PATBM_TELEGRAM_TOKEN", "1:abc")
     env.setenv("PATBM_TELEGRAM_API_URL", f"http://127.0.0.1:{free_port()}/bot")
     assert main(["run"]) == 1

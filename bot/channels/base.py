@@ -34,6 +34,14 @@ class OutsideWindow(SendError):
     reason: str = "outside_window"
 
 
+class ChannelStartError(Exception):
+    """A channel could not start (refused token, unreachable API); `patbm run` exits with the code."""
+
+    def __init__(self, message: str, *, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 @dataclass(frozen=True)
 class SendResult:
     platform_message_id: str | None = None
