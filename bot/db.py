@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import event
@@ -59,7 +59,9 @@ class Database:
         # the lock in SQLite's busy handler, which sleeps in growing steps (up to 100 ms): under
         # load most of the latency was spent there. Queueing in the event loop hands the lock
         # over at once. Other processes (a CLI job) still meet the busy timeout, as before.
-        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
+        self._writer: AbstractAsyncContextManager[Any] = (
+            asyncio.Lock() if self.is_sqlite else nullcontext()
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -72,11 +74,7 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session inside one transaction: committed on success, rolled back on error."""
-        if self._sqlite_writer is None:
-            async with self.sessions() as session, session.begin():
-                yield session
-            return
-        async with self._sqlite_writer, self.sessions() as session, session.begin():
+        async with self._writer, self.sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> bool:

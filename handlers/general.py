@@ -8,6 +8,7 @@ from handlers import status
 from handlers.base import STAFF_COMMANDS, Turn, command, option_prefix
 from handlers.report import prompt_current, start_report
 from handlers.report.labels import FLOW as REPORT_FLOW
+from models import Staff
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
@@ -20,7 +21,7 @@ async def welcome(turn: Turn) -> None:
         return
     if turn.staff is not None and turn.inbound.command not in REPORT_COMMANDS:
         # A cadre writing to the bot is usually at work: their cases first, a report on request.
-        staff_home(turn)
+        staff_home(turn, turn.staff)
         return
     turn.reply(
         turn.t(
@@ -35,11 +36,11 @@ async def welcome(turn: Turn) -> None:
 REPORT_COMMANDS = {"/lapor", "/mulai"}
 
 
-def staff_home(turn: Turn) -> None:
+def staff_home(turn: Turn, staff: Staff) -> None:
     turn.reply(
         turn.t(
             "Halo, {name}. Anda terdaftar sebagai petugas PATBM. Ketik /bantuan untuk perintah.",
-            name=turn.staff.name if turn.staff is not None else "",
+            name=staff.name,
         ),
         [
             Option("k:list:open", turn.t("Kasus saya")),
