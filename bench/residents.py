@@ -8,6 +8,11 @@ handlers/report/ (`r:<step>:<value>`).
 
 Latency of a step: from the update becoming available at the fake to the first reply (a sent or
 edited message) for that chat reaching the fake.
+
+Without a `Pace` a resident answers the instant the question arrives: a closed loop that keeps
+N updates outstanding at all times, which measures throughput at saturation. With a `Pace` it
+first "reads and taps" (or types) for a random time, as a person on a phone does, which measures
+the latency people feel when N of them report at once.
 """
 
 from __future__ import annotations
@@ -31,6 +36,21 @@ STORIES = (
 )
 
 Message = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Think time before each step, in seconds: (low, high) for a tap, and for typing a text."""
+
+    tap: tuple[float, float] = (1.0, 3.0)
+    typing: tuple[float, float] = (4.0, 8.0)
+
+    def think(self, rng: random.Random, typing: bool) -> float:
+        low, high = self.typing if typing else self.tap
+        return rng.uniform(low, high)
+
+
+HUMAN_PACE = Pace()
 Check = Callable[[list[Message]], bool]
 
 
@@ -115,6 +135,7 @@ class Driver:
 class Resident:
     chat: int
     rng: random.Random
+    pace: Pace | None = None
     latencies: list[float] = field(default_factory=list)
     updates: int = 0
     error: str | None = None
@@ -141,7 +162,11 @@ class Resident:
     def _exact(data: str) -> Callable[[list[str]], str]:
         return lambda found: data
 
-    async def _step(self, driver: Driver, send: Callable[[], int], expect: Check) -> None:
+    async def _step(
+        self, driver: Driver, send: Callable[[], int], expect: Check, *, typing: bool = False
+    ) -> None:
+        if self.pace is not None:
+            await asyncio.sleep(self.pace.think(self.rng, typing))
         self.latencies.append(await driver.act(self.chat, send, expect))
         self.updates += 1
 
@@ -161,10 +186,14 @@ class Resident:
             await self._step(driver, self._press(driver, self._place("kec")), asks("kel"))
             await self._step(driver, self._press(driver, self._place("kel")), asks("loc"))
             location = rng.choice(LOCATIONS)
-            await self._step(driver, lambda: fake.text_update(self.chat, location), asks("when"))
+            await self._step(
+                driver, lambda: fake.text_update(self.chat, location), asks("when"), typing=True
+            )
             await self._step(driver, self._press(driver, self._pick("when", skip)), asks("desc"))
             story = rng.choice(STORIES)
-            await self._step(driver, lambda: fake.text_update(self.chat, story), asks("place"))
+            await self._step(
+                driver, lambda: fake.text_update(self.chat, story), asks("place"), typing=True
+            )
             await self._step(driver, self._press(driver, self._pick("place", skip)), asks("rel"))
             await self._step(driver, self._press(driver, self._pick("rel", skip)), asks("role"))
             await self._step(driver, self._press(driver, self._pick("role", skip)), asks("contact"))

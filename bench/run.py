@@ -92,11 +92,15 @@ def plan(quick: bool, postgres: bool) -> dict[str, Callable[[Results, str], None
         run_baseline(results, updates=300 if quick else 3000)
 
     def report_flow(results: Results, key: str) -> None:
+        from bench.residents import HUMAN_PACE, Pace
+
         run_report_flow(
             results,
             sizes=[5] if quick else [10, 50, 200],
             backends=backends,
             with_telegram_limits=not quick,
+            paced=5 if quick else 50,
+            pace=Pace(tap=(0.05, 0.2), typing=(0.1, 0.3)) if quick else HUMAN_PACE,
         )
 
     def delivery(results: Results, key: str) -> None:
