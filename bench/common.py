@@ -7,7 +7,6 @@ import os
 import platform
 import subprocess
 import sys
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -160,27 +159,16 @@ def pg_reachable() -> bool:
 
 
 async def create_pg_database(prefix: str = "patbm_bench") -> tuple[str, str]:
-    """A fresh database: (its name, its SQLAlchemy async URL)."""
-    import asyncpg
+    """A fresh database on the bench's server: (its name, its SQLAlchemy async URL)."""
+    from tests import dbutil
 
-    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_SERVER)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    base = PG_SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-    return name, f"{base}/{name}"
+    return await dbutil.create_pg_database(PG_SERVER, prefix)
 
 
 async def drop_pg_database(name: str) -> None:
-    import asyncpg
+    from tests import dbutil
 
-    conn = await asyncpg.connect(PG_SERVER)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await dbutil.drop_pg_database(name, PG_SERVER)
 
 
 def new_key() -> str:

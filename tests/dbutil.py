@@ -19,20 +19,22 @@ def is_postgres() -> bool:
     return BACKEND == "postgresql"
 
 
-async def create_pg_database() -> tuple[str, str]:
-    """Create a fresh database; returns (its name, its SQLAlchemy async URL)."""
-    name = f"patbm_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(PG_SERVER)
+async def create_pg_database(
+    server: str = PG_SERVER, prefix: str = "patbm_test"
+) -> tuple[str, str]:
+    """Create a fresh database on `server`; returns (its name, its SQLAlchemy async URL)."""
+    name = f"{prefix}_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    base = PG_SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    base = server.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
     return name, f"{base}/{name}"
 
 
-async def drop_pg_database(name: str) -> None:
-    conn = await asyncpg.connect(PG_SERVER)
+async def drop_pg_database(name: str, server: str = PG_SERVER) -> None:
+    conn = await asyncpg.connect(server)
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
