@@ -14,6 +14,14 @@ from models import Area, AreaLevel
 
 _CODE_RE = re.compile(r"^\d{2}\.\d{2}$")
 
+# Bumped by every import in this process, so caches of the areas here (the report flow's area
+# index) read again at once; other processes rely on the caches' time bound.
+_generation = 0
+
+
+def generation() -> int:
+    return _generation
+
 
 class AreaError(ValueError):
     """An unknown or malformed area code; the message names close matches."""
@@ -71,6 +79,7 @@ def search(query: str) -> list[tuple[str, str]]:
 
 async def import_areas(session: AsyncSession, code: str) -> ImportResult:
     """Load every kecamatan and kelurahan/desa under a kota/kabupaten; idempotent."""
+    global _generation
     name, kind = _lookup_kota(code)
     existing = {a.code: a for a in (await session.scalars(select(Area))).all()}
     added = updated = 0
@@ -99,6 +108,7 @@ async def import_areas(session: AsyncSession, code: str) -> ImportResult:
             upsert(kel.code, kel.name, AreaLevel.KELURAHAN, kel.type, kec.code)
             kelurahan_count += 1
     await session.flush()
+    _generation += 1
     return ImportResult(code, name, len(kecamatan), kelurahan_count, added, updated)
 
 

@@ -7,7 +7,7 @@ import logging
 import traceback
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,13 +28,27 @@ RACE_RETRIES = 4
 GENERIC_ERROR = "Maaf, terjadi gangguan. Silakan coba lagi sebentar lagi."
 
 
-async def _identity(session: AsyncSession, inbound: Inbound, now: datetime) -> ChatIdentity:
-    identity = await session.scalar(
-        select(ChatIdentity).where(
-            ChatIdentity.channel == inbound.channel, ChatIdentity.external_id == inbound.user_id
+async def _identity_and_conversation(
+    app: App, session: AsyncSession, inbound: Inbound, now: datetime
+) -> tuple[ChatIdentity, Conversation]:
+    """Both rows of the sender, in one query on every message after the first."""
+    found = (
+        await session.execute(
+            select(ChatIdentity, Conversation)
+            .outerjoin(
+                Conversation,
+                and_(
+                    Conversation.channel == ChatIdentity.channel,
+                    Conversation.user_id == ChatIdentity.external_id,
+                ),
+            )
+            .where(
+                ChatIdentity.channel == inbound.channel,
+                ChatIdentity.external_id == inbound.user_id,
+            )
         )
-    )
-    if identity is None:
+    ).first()
+    if found is None:
         identity = ChatIdentity(
             channel=inbound.channel,
             external_id=inbound.user_id,
@@ -42,10 +56,23 @@ async def _identity(session: AsyncSession, inbound: Inbound, now: datetime) -> C
             created_at=now,
         )
         session.add(identity)
+        # The id is needed at once (handlers and logs name the identity by it).
+        await session.flush()
+        conversation = await session.scalar(
+            select(Conversation).where(
+                Conversation.channel == inbound.channel, Conversation.user_id == inbound.user_id
+            )
+        )
+    else:
+        identity, conversation = found[0], found[1]
+    # Written with the rest of the turn's changes, in the same flush.
     identity.chat_id = inbound.chat_id
     identity.last_inbound_at = now
-    await session.flush()
-    return identity
+    if conversation is None:
+        conversation = _new_conversation(app, inbound, identity, now)
+        session.add(conversation)
+        await session.flush()
+    return identity, conversation
 
 
 async def _staff(session: AsyncSession, identity: ChatIdentity) -> Staff | None:
@@ -55,31 +82,22 @@ async def _staff(session: AsyncSession, identity: ChatIdentity) -> Staff | None:
     return staff if staff is not None and staff.active else None
 
 
-async def _conversation(
-    app: App, session: AsyncSession, inbound: Inbound, identity: ChatIdentity, now: datetime
+def _new_conversation(
+    app: App, inbound: Inbound, identity: ChatIdentity, now: datetime
 ) -> Conversation:
-    conversation = await session.scalar(
-        select(Conversation).where(
-            Conversation.channel == inbound.channel, Conversation.user_id == inbound.user_id
-        )
+    language = identity.language or (
+        normalise_language(inbound.language_hint)
+        if inbound.language_hint
+        else normalise_language(app.settings.default_language)
     )
-    if conversation is None:
-        language = identity.language or (
-            normalise_language(inbound.language_hint)
-            if inbound.language_hint
-            else normalise_language(app.settings.default_language)
-        )
-        conversation = Conversation(
-            channel=inbound.channel,
-            user_id=inbound.user_id,
-            chat_id=inbound.chat_id,
-            data={},
-            language=language,
-            updated_at=now,
-        )
-        session.add(conversation)
-        await session.flush()
-    return conversation
+    return Conversation(
+        channel=inbound.channel,
+        user_id=inbound.user_id,
+        chat_id=inbound.chat_id,
+        data={},
+        language=language,
+        updated_at=now,
+    )
 
 
 def _load_state(conversation: Conversation) -> ConversationState:
@@ -102,9 +120,8 @@ async def dispatch(app: App, session: AsyncSession, inbound: Inbound) -> list[Ou
     (two first messages raced) propagate: the caller rolls back and tries again.
     """
     now = app.clock.now()
-    identity = await _identity(session, inbound, now)
+    identity, conversation = await _identity_and_conversation(app, session, inbound, now)
     staff = await _staff(session, identity)
-    conversation = await _conversation(app, session, inbound, identity, now)
     state = _load_state(conversation)
     turn = Turn(
         app=app,

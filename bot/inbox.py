@@ -9,8 +9,9 @@ then handles the stored rows:
   never two at once, while different chats run concurrently (bounded);
 - per row, ONE transaction: parse the payload with the channel's registered parser, call
   `dispatch(app, session, inbound)` (which writes the conversation and the outbox rows), mark the
-  row done; a crash anywhere before the commit leaves the row pending and it is handled again
-  after its lease expires (also after a restart);
+  row done if it is still pending with the attempt count of this claim (else roll back: it was
+  claimed again elsewhere after the lease ran out); a crash anywhere before the commit leaves the
+  row pending and it is handled again after its lease expires (also after a restart);
 - a failure is retried with backoff, at most `max_attempts` claims; then the row is marked
   failed and logged with ids only.
 
@@ -53,6 +54,10 @@ MAX_ATTEMPTS = 5
 
 class UnknownChannel(Exception):
     """A stored row of a channel that has no parser registered in this process."""
+
+
+class _NotOurs(Exception):
+    """The row was finished or claimed again elsewhere while this process handled it."""
 
 
 @dataclass(frozen=True)
@@ -199,7 +204,7 @@ class InboxProcessor:
                 except Exception:
                     log.exception("inbox claim failed")
             for row in claimed:
-                task = asyncio.create_task(self._handle(row.id, row.channel, row.attempts))
+                task = asyncio.create_task(self._handle(row))
                 self._in_flight.add(task)
                 task.add_done_callback(self._task_done)
             if claimed and len(claimed) == room:
@@ -226,7 +231,7 @@ class InboxProcessor:
     async def process_once(self) -> int:
         """Claim and handle what is free now, concurrently; the number of rows handled."""
         rows = await self._claim(self.concurrency)
-        await asyncio.gather(*(self._handle(r.id, r.channel, r.attempts) for r in rows))
+        await asyncio.gather(*(self._handle(r) for r in rows))
         return len(rows)
 
     async def process_all(self, *, max_rounds: int = 100) -> int:
@@ -239,35 +244,50 @@ class InboxProcessor:
             total += handled
         return total
 
-    async def _handle(self, row_id: int, channel_name: str, attempts: int) -> None:
+    async def _handle(self, row: InboxUpdate) -> None:
+        # `row` is the claim's detached copy: its payload was decrypted once, there.
+        row_id, channel_name, attempts = row.id, row.channel, row.attempts
         channel = CHANNELS.get(channel_name)
         if attempts > self.max_attempts:
             # Claimed more often than allowed without an outcome: it kills its handler.
             metrics.update_handled(channel_name, "failed")
             await self._give_up(row_id, "too many attempts")
             return
-        payload: Payload | None = None
+        if channel is None:
+            # Not configured in this process: never mark it done unhandled.
+            await self._failed(row_id, channel_name, attempts, UnknownChannel(channel_name))
+            return
+        payload: Payload = row.payload
         queued = 0
         started = time.monotonic()
         try:
             async with self.app.db.transaction() as session:
-                query = select(InboxUpdate).where(InboxUpdate.id == row_id)
-                if self.app.db.is_postgres:
-                    query = query.with_for_update()
-                row = await session.scalar(query)
-                if row is None or row.status != "pending":
-                    return
-                if channel is None:
-                    # Not configured in this process: never mark it done unhandled.
-                    raise UnknownChannel(channel_name)
-                payload = row.payload
-                inbound = channel.parse(row.payload)
+                inbound = channel.parse(payload)
                 if inbound is not None:
                     queued = len(await self.dispatch(self.app, session, inbound))
-                row.status = "done"
-                row.handled_at = self.app.clock.now()
-                row.locked_until = None
-                row.last_error = None
+                # Marked done only if it is still ours: pending, and not claimed again since
+                # (a lease that ran out mid-handling). Otherwise this transaction rolls back
+                # whole, and the other claim's handling is the one that counts.
+                done = await session.execute(
+                    update(InboxUpdate)
+                    .where(
+                        InboxUpdate.id == row_id,
+                        InboxUpdate.status == "pending",
+                        InboxUpdate.attempts == attempts,
+                    )
+                    .values(
+                        status="done",
+                        handled_at=self.app.clock.now(),
+                        locked_until=None,
+                        last_error=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if done.rowcount != 1:  # type: ignore[attr-defined]
+                    raise _NotOurs
+        except _NotOurs:
+            log.info("inbox row %s was handled or claimed elsewhere meanwhile", row_id)
+            return
         except Exception as exc:
             await self._failed(row_id, channel_name, attempts, exc)
             return
@@ -276,7 +296,7 @@ class InboxProcessor:
         log.info("inbox row %s handled (%s replies)", row_id, queued)
         if queued and self.on_committed is not None:
             self.on_committed()
-        if channel is not None and channel.after_handled is not None and payload is not None:
+        if channel.after_handled is not None:
             try:
                 await channel.after_handled(payload)
             except Exception as exc:

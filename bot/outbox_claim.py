@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -10,9 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import OutboxMessage
 
 
+@dataclass
+class Heads:
+    rows: list[OutboxMessage]
+    # The earliest next_attempt_at of any pending row (None: nothing pending); the worker
+    # sleeps no longer than until then. Read with the heads, so it costs no extra query.
+    earliest: datetime | None
+
+
 async def due_heads(
     session: AsyncSession, now: datetime, channels: list[str], limit: int, skip_locked: bool
-) -> list[OutboxMessage]:
+) -> Heads:
     """Due rows that are the oldest pending row of their chat, locked for this transaction.
 
     Two plain queries rather than one correlated one: the planner cannot misjudge them when a
@@ -20,15 +29,15 @@ async def due_heads(
     thousands of rows took seconds per claim).
     """
     o = OutboxMessage
-    heads = sorted(
-        (
-            await session.scalars(
-                select(func.min(o.id))
-                .where(o.status == "pending", o.channel.in_(channels))
-                .group_by(o.channel, o.chat_id)
-            )
-        ).all()
-    )
+    per_chat = (
+        await session.execute(
+            select(func.min(o.id), func.min(o.next_attempt_at))
+            .where(o.status == "pending", o.channel.in_(channels))
+            .group_by(o.channel, o.chat_id)
+        )
+    ).all()
+    heads = sorted(head for head, _ in per_chat)
+    earliest = min((due for _, due in per_chat), default=None)
     claimed: list[OutboxMessage] = []
     for start in range(0, len(heads), 500):
         query = (
@@ -47,4 +56,4 @@ async def due_heads(
         claimed.extend((await session.scalars(query)).all())
         if len(claimed) >= limit:
             break
-    return claimed
+    return Heads(claimed, earliest)

@@ -25,7 +25,11 @@ Outcomes (the Sender's exceptions, bot/channels/base.py):
   `OutsideWindow` again with the flag set fails.
 
 Freshness: `wake()` after a commit that queued rows; the worker also polls every
-`outbox_poll_seconds` and sleeps no longer than until the earliest retry is due.
+`outbox_poll_seconds` and sleeps no longer than until the earliest retry is due (read by the
+claim's own query).
+
+Cost: the outcomes of sends that finish while an outcome is being written are written together
+in the next transaction (group commit), and a sent row is marked with one UPDATE, not loaded.
 """
 
 from __future__ import annotations
@@ -40,12 +44,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.app import App
 from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
+from bot.clock import as_utc
 from bot.delivery_failure import handle_permanent_failure
 from bot.messages import Reply
 from bot.outbox_claim import due_heads
@@ -128,6 +133,8 @@ class DeliveryWorker:
         self._stopped = asyncio.Event()
         self._running = False
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._outcomes: list[tuple[ClaimedRow, SendResult | Exception, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -154,9 +161,10 @@ class DeliveryWorker:
                 self._wake.clear()
                 free = self.max_in_flight - len(self._in_flight)
                 claimed: list[ClaimedRow] = []
+                idle = self.app.settings.outbox_poll_seconds
                 if free > 0:
                     try:
-                        claimed = await self.claim(free)
+                        claimed, idle = await self._claim(free)
                     except Exception:
                         log.exception("outbox claim failed; trying again shortly")
                 for row in claimed:
@@ -166,7 +174,7 @@ class DeliveryWorker:
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)
                     continue
-                await self._idle(await self._seconds_to_next_due())
+                await self._idle(idle)
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
         finally:
@@ -182,29 +190,34 @@ class DeliveryWorker:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), max(0.0, seconds))
 
-    async def _seconds_to_next_due(self) -> float:
+    def _seconds_to(self, earliest: datetime | None) -> float:
         poll = self.app.settings.outbox_poll_seconds
-        try:
-            async with self.app.db.transaction() as session:
-                earliest = await session.scalar(
-                    select(func.min(OutboxMessage.next_attempt_at)).where(
-                        OutboxMessage.status == "pending",
-                        OutboxMessage.channel.in_(list(self.senders)),
-                    )
-                )
-        except Exception:
-            log.exception("outbox: could not read the next due time")
-            return poll
         if earliest is None:
             return poll
-        from bot.clock import as_utc
-
         wait = (as_utc(earliest) - self.app.clock.now()).total_seconds()
         # Due but not claimable: behind a row in flight (its end wakes us) or leased elsewhere.
         return poll if wait <= 0 else min(poll, wait)
 
     async def _deliver_and_count(self, row: ClaimedRow) -> None:
-        self.totals.add(await self.deliver(row))
+        outcome = await self._send(row)
+        # Group commit: outcomes that arrive while one is being written go in the next write,
+        # one transaction for all of them. The task ends (and frees its chat's next row) only
+        # once its own outcome is committed, so nothing waits longer than one write.
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._outcomes.append((row, outcome, done))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_queued())
+        await done
+
+    async def _record_queued(self) -> None:
+        while self._outcomes:
+            batch, self._outcomes = self._outcomes, []
+            try:
+                self.totals.add(await self._record([(row, outcome) for row, outcome, _ in batch]))
+            finally:
+                for _, _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
     # -- one batch, for `patbm jobs run outbox` and the scheduler's safety net --------------
 
@@ -222,14 +235,20 @@ class DeliveryWorker:
     # -- claim, send, finish ----------------------------------------------------------------
 
     async def claim(self, limit: int) -> list[ClaimedRow]:
+        return (await self._claim(limit))[0]
+
+    async def _claim(self, limit: int) -> tuple[list[ClaimedRow], float]:
+        """The claimed rows, and how long to sleep at most if that is all there is now."""
         if not self.senders or limit <= 0:
-            return []
+            return [], self.app.settings.outbox_poll_seconds
         now = self.app.clock.now()
         lease = timedelta(seconds=self.app.settings.outbox_lease_seconds)
         async with self.app.db.transaction() as session:
-            rows = await due_heads(session, now, list(self.senders), limit, self.app.db.is_postgres)
+            heads = await due_heads(
+                session, now, list(self.senders), limit, self.app.db.is_postgres
+            )
             claimed = []
-            for row in rows:
+            for row in heads.rows:
                 row.locked_until = now + lease
                 row.attempts += 1
                 claimed.append(
@@ -237,7 +256,7 @@ class DeliveryWorker:
                         row.id, row.channel, row.chat_id, row.payload, row.kind, row.attempts
                     )
                 )
-        return claimed
+        return claimed, self._seconds_to(heads.earliest)
 
     async def deliver(self, row: ClaimedRow) -> DeliveryResult:
         return await self._record([(row, await self._send(row))])
@@ -282,6 +301,20 @@ class DeliveryWorker:
         """Record the outcomes of a batch in one transaction."""
         now = self.app.clock.now()
         async with self.app.db.transaction() as session:
+            # Sent: one UPDATE each, without loading (and decrypting) the row. In id order, like
+            # the locking select below, so two writers never wait on each other crosswise.
+            others: list[tuple[ClaimedRow, SendResult | Exception]] = []
+            for claimed, outcome in sorted(items, key=lambda item: item[0].id):
+                if not isinstance(outcome, SendResult):
+                    others.append((claimed, outcome))
+                elif await _mark_sent(session, claimed.id, outcome, now):
+                    result.sent += 1
+                    metrics.outbox_sent(claimed.channel)
+                else:
+                    others.append((claimed, outcome))  # below: say why it was not pending
+            if not others:
+                return
+            items = others
             query = (
                 select(OutboxMessage)
                 .where(OutboxMessage.id.in_([claimed.id for claimed, _ in items]))
@@ -359,6 +392,25 @@ class DeliveryWorker:
         row.last_error = "outside_window"
         log.info("outbox %s: outside the window, template variant queued", row.id)
         return True
+
+
+async def _mark_sent(
+    session: AsyncSession, row_id: int, outcome: SendResult, now: datetime
+) -> bool:
+    """Record a send; False when the row is no longer pending (finished elsewhere, held)."""
+    marked = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
+        .values(
+            status="sent",
+            sent_at=now,
+            platform_message_id=outcome.platform_message_id,
+            locked_until=None,
+            last_error=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(marked.rowcount == 1)  # type: ignore[attr-defined]
 
 
 async def _fail(

@@ -28,7 +28,7 @@ from bot.channels.telegram_start import TelegramChannel, start_telegram
 from bot.http import build_http_app, build_server
 from bot.inbox import InboxProcessor
 from bot.outbox_delivery import DeliveryWorker
-from bot.scheduler import build_scheduler
+from bot.scheduler import RUNNING_JOBS, build_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ class Runner:
         if self.scheduler is not None:
             with contextlib.suppress(Exception):
                 self.scheduler.shutdown(wait=False)
-        _done, pending = await asyncio.wait(self._tasks, timeout=20)
+        jobs = [job for job in RUNNING_JOBS if not job.done()]
+        _done, pending = await asyncio.wait([*self._tasks, *jobs], timeout=20)
         for task in pending:
             task.cancel()
         if self.telegram is not None:

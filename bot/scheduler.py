@@ -20,6 +20,7 @@ once (for `patbm jobs run`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,13 +104,24 @@ async def run_job(
     raise ValueError(f"unknown job {name!r} (one of: {', '.join(JOB_NAMES)})")
 
 
+# Jobs running now in this process. `patbm run` lets them finish before it closes the database:
+# cancelled inside a statement (asyncio.run cancels what is left at exit), an aiosqlite
+# connection could wait for ever for a close that its stopped thread never answers.
+RUNNING_JOBS: set[asyncio.Task[Any]] = set()
+
+
 async def _scheduled(app: App, name: str, worker: DeliveryWorker | None) -> None:
+    task = asyncio.current_task()
+    if task is not None:
+        RUNNING_JOBS.add(task)
     # A failing run is logged and tried again at the next tick; it never stops the scheduler.
     try:
         result = await run_job(app, name, app.clock.now(), worker=worker)
     except Exception:
         log.exception("scheduled job %s failed", name)
         return
+    finally:
+        RUNNING_JOBS.discard(task)
     if result is not None:
         log.debug("scheduled job %s: %s", name, result)
 

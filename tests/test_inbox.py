@@ -229,3 +229,24 @@ async def test_a_row_of_an_unregistered_channel_is_never_marked_done_unhandled(
     await processor.process_all()
     [row] = await _rows(app)
     assert row.status == "failed"
+
+
+async def test_a_row_claimed_again_meanwhile_is_handled_by_the_newer_claim_only(
+    app: App, clock: FixedClock
+) -> None:
+    """A handler whose lease ran out mid-handling rolls back; the newer claim's handling counts."""
+    await _store(app, "1", 1, text="slow")
+    processor = InboxProcessor(app, dispatch=echo_dispatch, lease=timedelta(seconds=60))
+    async with app.db.transaction() as session:
+        (stale,) = await claim(session, clock.now(), limit=10, lease=timedelta(seconds=60))
+    clock.advance(seconds=61)
+    async with app.db.transaction() as session:
+        (newer,) = await claim(session, clock.now(), limit=10, lease=timedelta(seconds=60))
+    assert newer.attempts == stale.attempts + 1
+    await processor._handle(stale)
+    row = (await _rows(app))[0]
+    assert row.status == "pending" and await _outbox_texts(app) == []
+    await processor._handle(newer)
+    await processor._handle(stale)  # too late as well once it is done
+    assert [r.status for r in await _rows(app)] == ["done"]
+    assert await _outbox_texts(app) == ["echo: slow"]

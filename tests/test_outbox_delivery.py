@@ -9,11 +9,11 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.app import App
-from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater
+from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, SendResult
 from bot.clock import FixedClock
 from bot.messages import Reply
 from bot.outbox import enqueue
-from bot.outbox_delivery import DeliveryWorker
+from bot.outbox_delivery import ClaimedRow, DeliveryResult, DeliveryWorker
 from models import CaseEvent, OutboxMessage
 from tests.casework_fixtures import build_world, get_case, report
 from tests.outbox_support import FakeSender, eventually, queue, unlimited
@@ -181,3 +181,34 @@ async def test_run_is_woken_and_stops_cleanly(app: App, clock: FixedClock) -> No
     assert task.done() and task.exception() is None
     assert [s.text for s in sender.sent] == ["halo"]
     assert w.totals.sent == 1
+
+
+async def test_outcomes_that_arrive_together_are_recorded_together(app: App) -> None:
+    """Group commit: sends that end while an outcome is written share the next transaction."""
+    chats = [f"c{n}" for n in range(10)]
+    await queue(app, chats, 1)
+    release = asyncio.Event()
+
+    class GatedSender(FakeSender):
+        async def send(self, chat_id: str, reply: Reply) -> SendResult:
+            await release.wait()
+            return await super().send(chat_id, reply)
+
+    sender = GatedSender()
+    w = worker(app, sender)
+    writes: list[int] = []
+    record = w._record
+
+    async def counting(items: list[tuple[ClaimedRow, SendResult | Exception]]) -> DeliveryResult:
+        writes.append(len(items))
+        return await record(items)
+
+    w._record = counting  # type: ignore[method-assign]
+    task = asyncio.create_task(w.run())
+    await eventually(lambda: len(sender.attempts) == 0 and len(w._in_flight) == 10, within=5)
+    release.set()
+    await eventually(lambda: w.totals.sent == 10, within=5)
+    await w.stop()
+    await asyncio.wait_for(task, 5)
+    assert sum(writes) == 10 and len(writes) < 10
+    assert all(r.status == "sent" and r.platform_message_id for r in await rows(app))

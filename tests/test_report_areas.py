@@ -97,3 +97,44 @@ async def test_unknown_typed_name_shows_the_list_again(app: App) -> None:
     assert "tidak kami temukan" in chat.replies[0].text
     assert len(chat.replies[-1].options) == 9  # 8 kecamatan + next
     assert await chat.step() == "kec"
+
+
+async def test_area_index_is_kept_then_read_again_after_its_time_bound(app: App) -> None:
+    from sqlalchemy import update
+
+    from handlers.report.area_cache import AreaIndexCache
+    from models import Area
+
+    now = [0.0]
+    cache = AreaIndexCache(ttl_seconds=60, monotonic=lambda: now[0])
+    async with app.db.transaction() as session:
+        assert await cache.get(app.db, session, app.settings) is None  # nothing imported yet
+    await seed_areas(app)
+    async with app.db.transaction() as session:
+        first = await cache.get(app.db, session, app.settings)
+    assert first is not None and first.get("15.71.01") is not None
+    # Another process renames an area (as `patbm areas import` would): not seen at once ...
+    async with app.db.transaction() as session:
+        await session.execute(update(Area).where(Area.code == "15.71.01").values(name="Baru"))
+    now[0] = 59.0
+    async with app.db.transaction() as session:
+        assert await cache.get(app.db, session, app.settings) is first
+    # ... but within the time bound.
+    now[0] = 60.0
+    async with app.db.transaction() as session:
+        fresh = await cache.get(app.db, session, app.settings)
+    assert fresh is not first and fresh is not None
+    assert fresh.get("15.71.01") == Place("15.71.01", "Baru", "15.71")
+
+
+async def test_an_import_in_this_process_is_seen_at_once(app: App) -> None:
+    from handlers.report.area_cache import AreaIndexCache
+
+    cache = AreaIndexCache(ttl_seconds=3600, monotonic=lambda: 0.0)
+    await seed_areas(app)
+    async with app.db.transaction() as session:
+        first = await cache.get(app.db, session, app.settings)
+    await seed_areas(app)  # re-import: the same areas, a new generation
+    async with app.db.transaction() as session:
+        again = await cache.get(app.db, session, app.settings)
+    assert first is not None and again is not None and again is not first

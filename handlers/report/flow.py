@@ -9,7 +9,7 @@ from bot.references import make_pin
 from bot.reports import submit_report
 from handlers.base import ConversationState, Turn, flow, option_prefix
 from handlers.report import steps
-from handlers.report.areas import load_area_index
+from handlers.report.area_cache import AREA_INDEXES
 from handlers.report.context import Ctx, copy_data
 from handlers.report.labels import FLOW, PREFIX
 from handlers.report.navigation import reprompt
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 
 async def build_ctx(turn: Turn) -> Ctx:
-    areas = await load_area_index(turn.session, turn.app.settings)
+    areas = await AREA_INDEXES.get(turn.app.db, turn.session, turn.app.settings)
     return Ctx(t=turn.t, areas=areas, emergency_lines=turn.app.settings.emergency_lines())
 
 
