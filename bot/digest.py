@@ -63,9 +63,10 @@ def local_date_key(now: datetime, settings: Settings) -> str:
 class DigestData:
     """The counts and lists the digests of one moment are made of, read once and shared.
 
-    `run_digests` preloads the counts of every kecamatan and cadre in two GROUP BY queries (and
-    a third for the cadres), and each scope's lists are read once however many people get that
-    scope. Not preloaded (`/ringkasan`), each figure is read for the one scope asked for.
+    `run_digests` preloads the counts of every kecamatan (two GROUP BY queries: open cases by
+    status with the overdue among them, and new since yesterday; the city is their sum) and of
+    every cadre (one GROUP BY assignee), and each scope's lists are read once however many
+    people get that scope. Not preloaded (`/ringkasan`), the counts are read for the one scope.
     """
 
     def __init__(self, now: datetime) -> None:
@@ -95,7 +96,7 @@ class DigestData:
             )
         return self._lists[kecamatan_code]
 
-    async def held(self, session: AsyncSession, staff_id: int) -> int:
+    async def held_count(self, session: AsyncSession, staff_id: int) -> int:
         per_assignee = self._per_assignee
         if per_assignee is None:
             per_assignee = await open_per_assignee(session, [staff_id])
@@ -149,7 +150,7 @@ async def scope_digest_text(
 async def cadre_reminder_text(
     session: AsyncSession, staff: Staff, t: Translator, data: DigestData
 ) -> str | None:
-    total = await data.held(session, staff.id)
+    total = await data.held_count(session, staff.id)
     if not total:
         return None
     lines = [
@@ -179,7 +180,10 @@ async def digest_text_for(
     settings: Settings,
     data: DigestData | None = None,
 ) -> str:
-    """The digest this staff member would get now (for `/ringkasan` too)."""
+    """The digest this staff member would get now (for `/ringkasan` too).
+
+    `data`, when given (run_digests shares one among all recipients), is read at its own `now`.
+    """
     if data is None:
         data = DigestData(now)
     t = Translator(staff.language)

@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -153,7 +152,7 @@ async def open_per_assignee(
     session: AsyncSession, assignee_ids: Iterable[int] | None = None
 ) -> dict[int, int]:
     """How many open cases each staff member holds (one GROUP BY; only those holding any)."""
-    conditions: list[Any] = [Case.status.in_(list(OPEN_STATUSES)), Case.assignee_id.is_not(None)]
+    conditions = [Case.status.in_(list(OPEN_STATUSES)), Case.assignee_id.is_not(None)]
     if assignee_ids is not None:
         conditions.append(Case.assignee_id.in_(list(assignee_ids)))
     rows = await session.execute(
