@@ -3,6 +3,7 @@
     python -m bench.run                     # everything, full size (~30 min on 2 cores)
     python -m bench.run --quick             # tiny sizes (a couple of minutes)
     python -m bench.run --only baseline,delivery --json /tmp/out.json
+    python -m bench.run --only sweeps --sweep-sizes 1000000:100   # one size
 
 Names: baseline, report_flow (also gives memory), delivery, sweeps. PostgreSQL rows need a
 server at PATBM_BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres); without
@@ -63,7 +64,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"run only these (comma-separated or repeated): {', '.join(NAMES)}",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")
+    parser.add_argument(
+        "--sweep-sizes",
+        type=_sizes,
+        default=None,
+        metavar="CASES:DUE,...",
+        help="sweeps only at these sizes, e.g. 100000:1000 or 1000000:100,1000000:10000",
+    )
     return parser.parse_args(argv)
+
+
+def _sizes(value: str) -> list[tuple[int, int]]:
+    try:
+        pairs = [item.split(":") for item in value.split(",") if item.strip()]
+        sizes = [(int(total), int(due)) for total, due in pairs]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected CASES:DUE[,CASES:DUE...], got {value!r}"
+        ) from exc
+    if not sizes or any(due > total or due < 0 for total, due in sizes):
+        raise argparse.ArgumentTypeError(f"expected CASES:DUE with DUE <= CASES, got {value!r}")
+    return sizes
 
 
 def selected(only: list[str]) -> list[str]:
@@ -80,7 +101,9 @@ def selected(only: list[str]) -> list[str]:
     return [n for n in NAMES if n in wanted]
 
 
-def plan(quick: bool, postgres: bool) -> dict[str, Callable[[Results, str], None]]:
+def plan(
+    quick: bool, postgres: bool, sweep_sizes: list[tuple[int, int]] | None = None
+) -> dict[str, Callable[[Results, str], None]]:
     from bench.baseline import run_baseline
     from bench.delivery import run_delivery
     from bench.report_flow import run_report_flow
@@ -111,7 +134,7 @@ def plan(quick: bool, postgres: bool) -> dict[str, Callable[[Results, str], None
         if not postgres:
             results.skipped["sweeps"] = "no PostgreSQL server reachable"
             return
-        sizes = (
+        sizes = sweep_sizes or (
             [(10_000, 100)]
             if quick
             else [(10_000, 100), (100_000, 1_000), (1_000_000, 10_000), (1_000_000, 100)]
@@ -164,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Results()
     failures: dict[str, str] = {}
     key = new_key()
-    steps = plan(args.quick, postgres)
+    steps = plan(args.quick, postgres, args.sweep_sizes)
     started = time.monotonic()
     for name in names:
         print(f"[{name}]", flush=True)

@@ -14,9 +14,8 @@ twice a day, or in two instances at once, sends each person one digest.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -25,18 +24,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.app import App
 from bot.casetexts import status_label
 from bot.digest_chart import chart_reply
-from bot.escalation import LEVEL_DINAS
+from bot.digest_queries import (
+    MAX_LISTED,
+    ListedCase,
+    ScopeCounts,
+    counts_per_kecamatan,
+    held_cases,
+    open_per_assignee,
+    overdue_cases,
+    scope_counts,
+    unaccepted_cases,
+)
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.notify import notify_staff
 from bot.settings import Settings
-from models import Area, Case, CaseStatus, OutboxMessage, Staff, StaffRole
+from models import Area, OutboxMessage, Staff, StaffRole
 from models.case import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
-MAX_LISTED = 25
-_UNACCEPTED = (CaseStatus.BARU, CaseStatus.DITUGASKAN)
+__all__ = ["MAX_LISTED", "DigestData", "DigestResult", "digest_text_for", "run_digests"]
 
 
 @dataclass
@@ -52,110 +60,113 @@ def local_date_key(now: datetime, settings: Settings) -> str:
     return now.astimezone(settings.zone).date().isoformat()
 
 
-async def _scope_cases(session: AsyncSession, kecamatan_code: str | None) -> list[Case]:
-    query = select(Case).where(Case.status.in_(list(OPEN_STATUSES)))
-    if kecamatan_code is not None:
-        query = query.where(Case.kecamatan_code == kecamatan_code)
-    return list((await session.scalars(query.order_by(Case.created_at, Case.id))).all())
+class DigestData:
+    """The counts and lists the digests of one moment are made of, read once and shared.
 
+    `run_digests` preloads the counts of every kecamatan (two GROUP BY queries: open cases by
+    status with the overdue among them, and new since yesterday; the city is their sum) and of
+    every cadre (one GROUP BY assignee), and each scope's lists are read once however many
+    people get that scope. Not preloaded (`/ringkasan`), the counts are read for the one scope.
+    """
 
-async def _new_count(session: AsyncSession, kecamatan_code: str | None, since: datetime) -> int:
-    query = select(Case.id).where(Case.created_at >= since)
-    if kecamatan_code is not None:
-        query = query.where(Case.kecamatan_code == kecamatan_code)
-    return len((await session.scalars(query)).all())
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._per_kecamatan: dict[str, ScopeCounts] | None = None
+        self._per_assignee: dict[int, int] | None = None
+        self._lists: dict[str | None, tuple[list[ListedCase], list[ListedCase]]] = {}
 
+    async def preload(self, session: AsyncSession) -> None:
+        self._per_kecamatan = await counts_per_kecamatan(session, self.now)
+        self._per_assignee = await open_per_assignee(session)
 
-async def _area_names(session: AsyncSession, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    rows = await session.scalars(select(Area).where(Area.code.in_(list(codes))))
-    return {area.code: area.name for area in rows.all()}
+    async def counts(self, session: AsyncSession, kecamatan_code: str | None) -> ScopeCounts:
+        per_kecamatan = self._per_kecamatan
+        if per_kecamatan is None:
+            per_kecamatan = await counts_per_kecamatan(session, self.now, kecamatan_code)
+        return scope_counts(per_kecamatan, kecamatan_code)
 
+    async def lists(
+        self, session: AsyncSession, kecamatan_code: str | None
+    ) -> tuple[list[ListedCase], list[ListedCase]]:
+        """(not yet accepted, past deadline), the oldest MAX_LISTED of each."""
+        if kecamatan_code not in self._lists:
+            self._lists[kecamatan_code] = (
+                await unaccepted_cases(session, kecamatan_code),
+                await overdue_cases(session, self.now, kecamatan_code),
+            )
+        return self._lists[kecamatan_code]
 
-async def _staff_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await session.scalars(select(Staff).where(Staff.id.in_(list(ids))))
-    return {staff.id: staff.name for staff in rows.all()}
-
-
-def _is_overdue(case: Case, now: datetime) -> bool:
-    if case.status in _UNACCEPTED:
-        return False
-    return case.escalation_level >= LEVEL_DINAS or (case.due_at is not None and case.due_at <= now)
+    async def held_count(self, session: AsyncSession, staff_id: int) -> int:
+        per_assignee = self._per_assignee
+        if per_assignee is None:
+            per_assignee = await open_per_assignee(session, [staff_id])
+        return per_assignee.get(staff_id, 0)
 
 
 async def scope_digest_text(
     session: AsyncSession,
     t: Translator,
-    now: datetime,
+    data: DigestData,
     settings: Settings,
     *,
     kecamatan_code: str | None,
     title: str,
 ) -> str:
-    cases = await _scope_cases(session, kecamatan_code)
-    new = await _new_count(session, kecamatan_code, now - timedelta(days=1))
-    kelurahan = await _area_names(session, {c.kelurahan_code for c in cases})
-    assignees = await _staff_names(session, {c.assignee_id for c in cases if c.assignee_id})
-    by_status = Counter(c.status for c in cases)
+    now = data.now
+    counts = await data.counts(session, kecamatan_code)
     local = now.astimezone(settings.zone)
     lines = [title, t("Tanggal: {date}", date=local.strftime("%d-%m-%Y")), ""]
-    lines.append(t("Laporan baru sejak kemarin: {n}", n=new))
-    lines.append(t("Kasus terbuka: {n}", n=len(cases)))
+    lines.append(t("Laporan baru sejak kemarin: {n}", n=counts.new))
+    lines.append(t("Kasus terbuka: {n}", n=counts.open))
     for status in OPEN_STATUSES:
-        if by_status.get(status):
-            lines.append(f"  - {status_label(t, status)}: {by_status[status]}")
+        if counts.by_status.get(status):
+            lines.append(f"  - {status_label(t, status)}: {counts.by_status[status]}")
+    if not counts.unaccepted and not counts.overdue:
+        return "\n".join(lines)
 
-    def line(case: Case) -> str:
-        who = assignees.get(case.assignee_id) if case.assignee_id else None
+    def line(case: ListedCase) -> str:
         return t(
             "  - {ref}, {kelurahan}, {days} hari, {who}",
             ref=case.reference,
-            kelurahan=kelurahan.get(case.kelurahan_code, case.kelurahan_code),
+            kelurahan=case.kelurahan,
             days=max(0, (now - case.created_at).days),
-            who=who or t("belum ada petugas"),
+            who=case.assignee or t("belum ada petugas"),
         )
 
-    for heading, selected in (
-        (t("Belum diterima:"), [c for c in cases if c.status in _UNACCEPTED]),
-        (t("Lewat batas waktu:"), [c for c in cases if _is_overdue(c, now)]),
+    unaccepted, overdue = await data.lists(session, kecamatan_code)
+    for heading, total, listed in (
+        (t("Belum diterima:"), counts.unaccepted, unaccepted),
+        (t("Lewat batas waktu:"), counts.overdue, overdue),
     ):
-        if not selected:
+        if not total:
             continue
-        lines += ["", f"{heading} {len(selected)}"]
-        lines += [line(c) for c in selected[:MAX_LISTED]]
-        if len(selected) > MAX_LISTED:
-            lines.append(t("  … dan {n} lainnya", n=len(selected) - MAX_LISTED))
+        lines += ["", f"{heading} {total}"]
+        lines += [line(c) for c in listed]
+        if total > MAX_LISTED:
+            lines.append(t("  … dan {n} lainnya", n=total - MAX_LISTED))
     return "\n".join(lines)
 
 
 async def cadre_reminder_text(
-    session: AsyncSession, staff: Staff, t: Translator, now: datetime
+    session: AsyncSession, staff: Staff, t: Translator, data: DigestData
 ) -> str | None:
-    rows = await session.scalars(
-        select(Case)
-        .where(Case.assignee_id == staff.id, Case.status.in_(list(OPEN_STATUSES)))
-        .order_by(Case.created_at, Case.id)
-    )
-    cases = list(rows.all())
-    if not cases:
+    total = await data.held_count(session, staff.id)
+    if not total:
         return None
     lines = [
         t(
             "Selamat pagi, {name}. Kasus terbuka yang Anda pegang: {n}",
             name=staff.name,
-            n=len(cases),
+            n=total,
         )
     ]
-    for case in cases[:MAX_LISTED]:
+    for case in await held_cases(session, staff.id):
         lines.append(
             t(
                 "  - {ref}: {status}, {days} hari",
                 ref=case.reference,
                 status=status_label(t, case.status),
-                days=max(0, (now - case.created_at).days),
+                days=max(0, (data.now - case.created_at).days),
             )
         )
     lines.append(t("Ketik /kasus untuk melihat dan memperbarui kasus Anda."))
@@ -163,21 +174,30 @@ async def cadre_reminder_text(
 
 
 async def digest_text_for(
-    session: AsyncSession, staff: Staff, now: datetime, settings: Settings
+    session: AsyncSession,
+    staff: Staff,
+    now: datetime,
+    settings: Settings,
+    data: DigestData | None = None,
 ) -> str:
-    """The digest this staff member would get now (for `/ringkasan` too)."""
+    """The digest this staff member would get now (for `/ringkasan` too).
+
+    `data`, when given (run_digests shares one among all recipients), is read at its own `now`.
+    """
+    if data is None:
+        data = DigestData(now)
     t = Translator(staff.language)
     if staff.role == StaffRole.KOORDINATOR:
         area = await session.get(Area, staff.area_code)
         title = t("Ringkasan harian Kecamatan {name}", name=area.name if area else staff.area_code)
         return await scope_digest_text(
-            session, t, now, settings, kecamatan_code=staff.area_code, title=title
+            session, t, data, settings, kecamatan_code=staff.area_code, title=title
         )
     if staff.role in (StaffRole.DINAS, StaffRole.ADMIN):
         area = await session.get(Area, staff.area_code)
         title = t("Ringkasan harian {name}", name=area.name if area else staff.area_code)
-        return await scope_digest_text(session, t, now, settings, kecamatan_code=None, title=title)
-    text = await cadre_reminder_text(session, staff, t, now)
+        return await scope_digest_text(session, t, data, settings, kecamatan_code=None, title=title)
+    text = await cadre_reminder_text(session, staff, t, data)
     return text or t("Tidak ada kasus terbuka yang Anda pegang. Terima kasih!")
 
 
@@ -206,12 +226,14 @@ async def run_digests(app: App, now: datetime) -> DigestResult:
     day = local_date_key(now, settings)
     chart_day = now.astimezone(settings.zone).weekday() == settings.digest_chart_weekday
     result = DigestResult()
+    data = DigestData(now)
     async with app.db.transaction() as session:
         staff_ids = [s.id for s in await _recipients(session)]
+        await data.preload(session)
     for staff_id in staff_ids:
         try:
             async with app.db.transaction() as session:
-                await _one(session, staff_id, now, settings, day, chart_day, result)
+                await _one(session, staff_id, data, settings, day, chart_day, result)
         except IntegrityError:
             # Another instance queued the same digest first: theirs stands.
             result.skipped += 1
@@ -228,7 +250,7 @@ async def run_digests(app: App, now: datetime) -> DigestResult:
 async def _one(
     session: AsyncSession,
     staff_id: int,
-    now: datetime,
+    data: DigestData,
     settings: Settings,
     day: str,
     chart_day: bool,
@@ -241,9 +263,10 @@ async def _one(
     if await _queued(session, key):
         result.skipped += 1
         return
+    now = data.now
     t = Translator(staff.language)
     if staff.role == StaffRole.KADER:
-        text = await cadre_reminder_text(session, staff, t, now)
+        text = await cadre_reminder_text(session, staff, t, data)
         if text is None:
             return
         if await notify_staff(
@@ -252,7 +275,7 @@ async def _one(
             result.reminders += 1
             result.staff_ids.append(staff.id)
         return
-    text = await digest_text_for(session, staff, now, settings)
+    text = await digest_text_for(session, staff, now, settings, data)
     if await notify_staff(session, staff, Reply(text=text), now, kind="digest", dedupe_key=key):
         result.digests += 1
         result.staff_ids.append(staff.id)

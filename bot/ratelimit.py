@@ -4,6 +4,11 @@ A send *reserves* a token: the bucket may go below zero, and the caller sleeps e
 token is due (deficit / rate), never a full period when the token comes sooner. Time is a
 monotonic function and sleeping is a function too, so tests drive both.
 
+A channel's tokens are handed out one sender at a time, each counted from the moment the
+previous sender actually went (woke from its sleep), not from when it was due. Reserving them
+all ahead of time let event-loop lag wake several senders late at once, and they then reached
+Telegram in a bunch, over its limit (429s in the delivery bench).
+
 These limits hold per process. Several instances share the platform's limit, so give each a
 share of it (`PATBM_TELEGRAM_RATE_PER_SECOND`); per-chat order across instances is the outbox's
 job (one row of a chat at a time), not this module's.
@@ -56,6 +61,9 @@ class RateLimiter:
     """Waits until a message to (channel, chat) may go out; channels without a rate are free."""
 
     MAX_CHAT_BUCKETS = 10_000
+    # How late (in token periods) a channel's sender may wake before the next token is counted
+    # from its actual send: sends come at most this much closer together than 1/rate.
+    LATE_TOLERANCE = 0.25
 
     def __init__(
         self,
@@ -72,6 +80,7 @@ class RateLimiter:
         self.monotonic = monotonic
         self.sleep = sleep
         self._channels: dict[str, TokenBucket] = {}
+        self._channel_turns: dict[str, asyncio.Lock] = {}
         self._chats: dict[tuple[str, str], TokenBucket] = {}
 
     def _chat_rate(self, channel: str, chat_id: str) -> float:
@@ -93,17 +102,31 @@ class RateLimiter:
             await self.sleep(wait)
         # The channel's token is taken only when the chat's is due, so waiting for a slow chat
         # does not hold back a token other chats could use.
-        bucket = self._channels.get(channel)
-        now = self.monotonic()
-        if bucket is None:
-            rate = self.channel_rates[channel]
-            bucket = self._channels[channel] = TokenBucket(rate, self.channel_burst, now)
-        wait = bucket.reserve(now)
-        if wait > 0:
-            await self.sleep(wait)
+        await self._channel_token(channel)
         # Waiting for the channel's token delayed this send; the chat's next message must still
         # come a full period after it (the outbox sends one message of a chat at a time).
         chat.restart(self.monotonic())
+
+    async def _channel_token(self, channel: str) -> None:
+        turn = self._channel_turns.get(channel)
+        if turn is None:
+            turn = self._channel_turns[channel] = asyncio.Lock()
+        async with turn:
+            bucket = self._channels.get(channel)
+            now = self.monotonic()
+            if bucket is None:
+                rate = self.channel_rates[channel]
+                bucket = self._channels[channel] = TokenBucket(rate, self.channel_burst, now)
+            wait = bucket.reserve(now)
+            if wait > 0:
+                await self.sleep(wait)
+                # Woken late (a busy event loop), the next token comes a full period after
+                # this one actually goes, not when it was due. A timer's usual lateness (a
+                # millisecond or two) is let pass: restarting on it would cost that much rate
+                # on every message.
+                woke = self.monotonic()
+                if woke - (now + wait) > self.LATE_TOLERANCE / bucket.rate:
+                    bucket.restart(woke)
 
     def _prune(self, now: float) -> None:
         if len(self._chats) < self.MAX_CHAT_BUCKETS:

@@ -86,6 +86,10 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=50, ge=1)
     outbox_backoff_base_seconds: float = Field(default=2, gt=0)
     outbox_backoff_max_seconds: float = Field(default=3600, gt=0)
+    # Messages a second per channel (this process's share of the platform's limit). Sends are
+    # spaced one at a time, counted from the previous send's actual moment when the event loop
+    # ran late (bot/ratelimit.py), so lag does not bunch them over the limit: no margin below
+    # Telegram's 30/s is needed for that.
     telegram_rate_per_second: float = Field(default=30, gt=0)
     whatsapp_rate_per_second: float = Field(default=50, gt=0)
     chat_rate_per_second: float = Field(default=1, gt=0)

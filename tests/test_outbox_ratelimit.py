@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import heapq
 import itertools
 
 import pytest
@@ -114,3 +116,93 @@ async def test_back_to_back_messages_to_one_chat_go_once_a_second_not_slower() -
         clock.now += 0.05  # the send itself
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert gaps == [pytest.approx(1.0)] * 9
+
+
+class StallingTime:
+    """Virtual time for concurrent senders, with an event loop that stalls now and then.
+
+    `sleep` parks the caller until the virtual clock reaches its wake time; `run` moves the
+    clock from one wake time to the next. A stall holds the loop for a while: everyone due in
+    it wakes together at its end, as when a busy event loop runs late timers all at once.
+    """
+
+    def __init__(self, stalls: dict[int, float], lateness: float = 0.0) -> None:
+        self.now = 0.0
+        self.stalls = dict(stalls)  # the n-th wake-up (counted from 0) -> seconds held
+        self.lateness = lateness  # every timer fires this much late
+        self._wakes = 0
+        self._parked: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._seq = itertools.count()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._parked, (self.now + seconds, next(self._seq), future))
+        await future
+
+    async def _settle(self) -> None:
+        for _ in range(50):  # a real yield: lets woken tasks run until they park again
+            await asyncio.sleep(0)
+
+    async def run(self, tasks: list[asyncio.Task[None]]) -> None:
+        await self._settle()
+        while self._parked:
+            due = self._parked[0][0]
+            stall = self.stalls.pop(self._wakes, 0.0) + self.lateness
+            self._wakes += 1
+            self.now = max(self.now, due + stall)
+            while self._parked and self._parked[0][0] <= self.now:
+                heapq.heappop(self._parked)[2].set_result(None)
+            await self._settle()
+        await asyncio.gather(*tasks)
+
+
+def refused_by_telegram(times: list[float], rate: float = 30, burst: float = 3) -> int:
+    """How many of these arrivals a strict token bucket (the bench's fake) would refuse."""
+    tokens, last, refused = burst, 0.0, 0
+    for t in sorted(times):
+        tokens = min(burst, tokens + (t - last) * rate)
+        last = t
+        if tokens >= 1:
+            tokens -= 1
+        else:
+            refused += 1
+    return refused
+
+
+async def test_a_stalled_event_loop_does_not_bunch_the_channels_sends() -> None:
+    """Senders woken late together still go out 1/rate apart, counted from the actual send."""
+    clock = StallingTime(stalls={5: 0.3, 40: 0.5})
+    limiter = RateLimiter({"telegram": 30}, 1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    sent: list[float] = []
+
+    async def send(chat: str) -> None:
+        await limiter.acquire("telegram", chat)
+        sent.append(clock.now)
+
+    tasks = [asyncio.create_task(send(str(n))) for n in range(120)]
+    await clock.run(tasks)
+    assert len(sent) == 120
+    gaps = [b - a for a, b in itertools.pairwise(sorted(sent))]
+    assert min(gaps) >= (1 - RateLimiter.LATE_TOLERANCE) / 30 - 1e-9
+    assert refused_by_telegram(sent) == 0
+    # Not slower than the rate plus the time the loop was held.
+    assert max(sent) <= 119 / 30 + 0.8 + 1e-6
+
+
+async def test_a_timers_usual_lateness_costs_no_rate() -> None:
+    clock = StallingTime(stalls={}, lateness=0.002)
+    limiter = RateLimiter({"telegram": 30}, 1.0, monotonic=clock.monotonic, sleep=clock.sleep)
+    sent: list[float] = []
+
+    async def send(chat: str) -> None:
+        await limiter.acquire("telegram", chat)
+        sent.append(clock.now)
+
+    tasks = [asyncio.create_task(send(str(n))) for n in range(300)]
+    await clock.run(tasks)
+    # Counting every token from the late wake-up would take 299 * (1/30 + 0.002) = 10.6 s.
+    assert max(sent) == pytest.approx(299 / 30 + 0.002, abs=1e-6)
+    assert refused_by_telegram(sent) == 0
