@@ -63,6 +63,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"run only these (comma-separated or repeated): {', '.join(NAMES)}",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write JSON")
+    parser.add_argument(
+        "--sweep-sizes",
+        default="",
+        metavar="CASES:DUE,...",
+        help="sweeps only at these sizes, e.g. 1000000:10000 (default: the standard sizes)",
+    )
     return parser.parse_args(argv)
 
 
@@ -80,7 +86,18 @@ def selected(only: list[str]) -> list[str]:
     return [n for n in NAMES if n in wanted]
 
 
-def plan(quick: bool, postgres: bool) -> dict[str, Callable[[Results, str], None]]:
+def parse_sizes(text: str) -> list[tuple[int, int]]:
+    sizes = []
+    for item in text.split(","):
+        if item.strip():
+            total, due = item.split(":")
+            sizes.append((int(total), int(due)))
+    return sizes
+
+
+def plan(
+    quick: bool, postgres: bool, sweep_sizes: list[tuple[int, int]] | None = None
+) -> dict[str, Callable[[Results, str], None]]:
     from bench.baseline import run_baseline
     from bench.delivery import run_delivery
     from bench.report_flow import run_report_flow
@@ -107,7 +124,7 @@ def plan(quick: bool, postgres: bool) -> dict[str, Callable[[Results, str], None
         if not postgres:
             results.skipped["sweeps"] = "no PostgreSQL server reachable"
             return
-        sizes = (
+        sizes = sweep_sizes or (
             [(10_000, 100)]
             if quick
             else [(10_000, 100), (100_000, 1_000), (1_000_000, 10_000), (1_000_000, 100)]
@@ -160,7 +177,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Results()
     failures: dict[str, str] = {}
     key = new_key()
-    steps = plan(args.quick, postgres)
+    steps = plan(args.quick, postgres, parse_sizes(args.sweep_sizes))
     started = time.monotonic()
     for name in names:
         print(f"[{name}]", flush=True)
