@@ -31,7 +31,7 @@ from bot.messages import Reply
 from bot.notify import notify_staff
 from bot.settings import Settings
 from models import Area, Case, CaseStatus, OutboxMessage, Staff, StaffRole
-from models.case import OPEN_STATUSES
+from models.case import OPEN_CASE, OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def local_date_key(now: datetime, settings: Settings) -> str:
 
 
 async def _scope_cases(session: AsyncSession, kecamatan_code: str | None) -> list[Case]:
-    query = select(Case).where(Case.status.in_(list(OPEN_STATUSES)))
+    query = select(Case).where(OPEN_CASE)
     if kecamatan_code is not None:
         query = query.where(Case.kecamatan_code == kecamatan_code)
     return list((await session.scalars(query.order_by(Case.created_at, Case.id))).all())

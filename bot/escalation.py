@@ -29,6 +29,7 @@ refresh delays the right deadline at worst until the stale one comes due.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
@@ -43,7 +44,7 @@ from bot.cases import Actor, record_event
 from bot.escalation_notices import escalate_to_dinas, remind_assignee, remind_dinas_referral
 from bot.routing import route_to_coordinator, route_to_next
 from bot.settings import Settings
-from bot.worktime import WorkCalendar, add_wall_clock_minutes
+from bot.worktime import MemoCalendar, WorkCalendar, add_wall_clock_minutes
 from models import Case, CasePriority, CaseStatus
 from models.case import OPEN_CASE_SQL, OPEN_STATUSES
 
@@ -58,6 +59,9 @@ RETRY_AFTER = timedelta(minutes=5)
 # Cases per sweep transaction: large enough that the shared look-ups (staff, loads, areas) and
 # the bulk writes are amortised, small enough that a transaction holds its locks briefly.
 BATCH_SIZE = 1000
+# Batches in flight at once on PostgreSQL (SKIP LOCKED keeps them apart): while one waits for
+# its writes, the next is planned, so the server's work and ours overlap. SQLite has one writer.
+SWEEP_WORKERS = 2
 
 ACCEPT_STATUSES = (S.BARU, S.DITUGASKAN)
 UPDATE_STATUSES = (S.DITERIMA, S.DITANGANI)
@@ -247,10 +251,27 @@ def _latest(*moments: datetime | None) -> datetime:
 
 async def sweep(app: App, now: datetime, *, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Act on every deadline that is due at `now`, each exactly once across all instances."""
+    result = SweepResult()
+    calendar = MemoCalendar.from_settings(app.settings)
+    loads: dict[int, int] = {}
+    workers = SWEEP_WORKERS if app.db.is_postgres else 1
+    await asyncio.gather(
+        *(_sweep_worker(app, now, batch_size, calendar, loads, result) for _ in range(workers))
+    )
+    return result
+
+
+async def _sweep_worker(
+    app: App,
+    now: datetime,
+    batch_size: int,
+    calendar: WorkCalendar,
+    loads: dict[int, int],
+    result: SweepResult,
+) -> None:
+    """Batches, one transaction each, until nothing due is left that another has not locked."""
     from bot.escalation_batch import sweep_batch
 
-    result = SweepResult()
-    calendar = WorkCalendar.from_settings(app.settings)
     # Every action moves its deadline forward, so this ends; the bound is a guard against bugs.
     for _ in range(10_000):
         claimed: list[int] = []
@@ -266,10 +287,12 @@ async def sweep(app: App, now: datetime, *, batch_size: int = BATCH_SIZE) -> Swe
                     app.db.is_postgres,
                     batch,
                     claimed,
+                    loads,
                 )
         except Exception:
             if not claimed:
                 raise
+            loads.clear()
             log.exception("bulk escalation of %s cases failed; one by one instead", len(claimed))
             batch = SweepResult()
             async with app.db.transaction() as session:
@@ -279,7 +302,6 @@ async def sweep(app: App, now: datetime, *, batch_size: int = BATCH_SIZE) -> Swe
         if not claimed:
             break
         result.merge(batch)
-    return result
 
 
 async def _lock_due(session: AsyncSession, ids: list[int], now: datetime, app: App) -> list[Case]:

@@ -12,13 +12,14 @@ extra events and tell superiors) is handed back for the per-case path, in the sa
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -49,6 +50,7 @@ from bot.escalation_notices import (
     referral_reminder_reply,
     update_reminder_reply,
 )
+from bot.escalation_writes import WRITTEN, insert_events, update_cases
 from bot.i18n import Translator
 from bot.notice_groups import Notice, outbox_rows
 from bot.settings import Settings
@@ -62,19 +64,8 @@ from models.base import Base
 from models.case import OPEN_CASE_SQL
 
 log = logging.getLogger(__name__)
-
-# The columns a batch writes back (besides `version`).
-_WRITTEN = (
-    "status",
-    "escalation_level",
-    "assignee_id",
-    "assigned_at",
-    "updated_at",
-    "due_at",
-    "due_kind",
-    "accept_misses",
-    "reminded_at",
-)
+# Translators are immutable; a batch would otherwise build one per notice.
+_translator = cache(Translator)
 
 
 @dataclass
@@ -94,24 +85,30 @@ async def sweep_batch(
     settings: Settings,
     calendar: WorkCalendar,
     limit: int,
-    skip_locked: bool,
+    postgres: bool,
     result: SweepResult,
     claimed: list[int],
+    loads: dict[int, int],
 ) -> None:
-    """Claim up to `limit` due cases and act on them; their ids go into `claimed`."""
+    """Claim up to `limit` due cases and act on them; their ids go into `claimed`.
+
+    `loads`: open cases per kader, kept across the batches of one sweep (read once per kader,
+    then moved by the batches' own reassignments); the caller empties it if a batch fails.
+    """
     query = (
         select(*CLAIMED)
         .where(text(OPEN_CASE_SQL), Case.due_at <= now)
         .order_by(Case.due_at, Case.id)
         .limit(limit)
     )
-    if skip_locked:
+    if postgres:
         query = query.with_for_update(skip_locked=True)
-    cases = [DueCase(**row._asdict()) for row in (await session.execute(query)).all()]
+    # The row is CLAIMED, in DueCase's field order.
+    cases = [DueCase(*tuple(row)) for row in (await session.execute(query)).all()]
     claimed.extend(c.id for c in cases)
     if not cases:
         return
-    batch = await load_batch(session, cases, now, settings, calendar)
+    batch = await load_batch(session, cases, now, settings, calendar, loads, postgres=postgres)
     planned: list[Planned] = []
     failed: list[int] = []
     by_hand: list[int] = []
@@ -129,11 +126,14 @@ async def sweep_batch(
         _commit_in_memory(outcome, case, batch, result)
         planned.append(outcome)
     await _write(session, planned, failed, batch)
+    for kind, count in Counter(out.acted for out in planned if out.acted).items():
+        metrics.escalated(kind, count)
     if by_hand:
         rows = await session.scalars(select(Case).where(Case.id.in_(by_hand)).order_by(Case.id))
         order = {case_id: i for i, case_id in enumerate(by_hand)}
         ordered = sorted(rows.all(), key=lambda c: order[c.id])
         await handle_cases(session, ordered, now, settings, result)
+        loads.clear()  # the per-case path assigned cases without telling `loads`
     log.info(
         "sweep batch: %s claimed, %s planned, %s by hand, %s failed",
         len(cases),
@@ -162,7 +162,7 @@ def _plan(original: DueCase, batch: Batch) -> Planned:
         if staff is not None:
             reply = partial(
                 update_reminder_reply,
-                Translator(staff.language),
+                _translator(staff.language),
                 case.id,
                 case.reference,
                 batch.kelurahan(case),
@@ -186,7 +186,7 @@ def _plan(original: DueCase, batch: Batch) -> Planned:
         for staff in batch.dinas():
             reply = partial(
                 referral_reminder_reply,
-                Translator(staff.language),
+                _translator(staff.language),
                 case.id,
                 case.reference,
                 batch.kelurahan(case),
@@ -212,7 +212,7 @@ def _plan(original: DueCase, batch: Batch) -> Planned:
         for staff in batch.dinas():
             reply = partial(
                 dinas_escalation_reply,
-                Translator(staff.language),
+                _translator(staff.language),
                 case.id,
                 case.reference,
                 batch.kelurahan(case),
@@ -319,15 +319,10 @@ def _event(
     out.events.append(
         {
             "case_id": out.case.id,
-            "at": None,  # filled in by _write
             "kind": kind,
-            "actor_kind": "system",
-            "actor_staff_id": None,
-            "channel": None,
             "from_status": from_status,
             "to_status": to_status,
             "data": data,
-            "note": None,
         }
     )
 
@@ -338,7 +333,6 @@ def _commit_in_memory(out: Planned, before: DueCase, batch: Batch, result: Sweep
         result.replanned += 1
     if out.acted is not None:
         result.case_ids.append(out.case.id)
-        metrics.escalated(out.acted)
     if out.counter is not None:
         setattr(result, out.counter, getattr(result, out.counter) + 1)
     if out.assigned is not None:
@@ -352,36 +346,29 @@ def _commit_in_memory(out: Planned, before: DueCase, batch: Batch, result: Sweep
 async def _write(
     session: AsyncSession, planned: list[Planned], failed: list[int], batch: Batch
 ) -> None:
-    now = batch.now
+    now, postgres = batch.now, batch.postgres
     cases = Base.metadata.tables["cases"]
     if planned:
-        params = []
+        rows = []
         for out in planned:
-            row = {f"b_{name}": getattr(out.case, name) for name in _WRITTEN}
-            row.update(b_id=out.case.id, b_old=out.case.version, b_new=out.case.version + 1)
-            params.append(row)
-        statement = (
-            update(cases)
-            .where(cases.c.id == bindparam("b_id"), cases.c.version == bindparam("b_old"))
-            .values(
-                {
-                    **{name: bindparam(f"b_{name}") for name in _WRITTEN},
-                    "version": bindparam("b_new"),
-                }
-            )
+            case = out.case
+            row = {name: getattr(case, name) for name, _ in WRITTEN}
+            row.update(id=case.id, version=case.version)
+            rows.append(row)
+        await update_cases(session, rows, postgres=postgres)
+        await insert_events(
+            session, [e for out in planned for e in out.events], now, postgres=postgres
         )
-        await session.execute(statement, params)
-        events = [dict(e, at=now) for out in planned for e in out.events]
-        if events:
-            await session.execute(insert(Base.metadata.tables["case_events"]), events)
         assigned = {out.assigned.id for out in planned if out.assigned is not None}
         if assigned:
             staff = Base.metadata.tables["staff"]
+            # Locked in id order first: concurrent batches (and instances) then never wait on
+            # each other in a cycle.
+            ids = sorted(assigned)
+            locked = select(staff.c.id).where(staff.c.id.in_(ids)).order_by(staff.c.id)
+            await session.execute(locked.with_for_update(key_share=True))
             await session.execute(
-                update(staff)
-                .where(staff.c.id == bindparam("b_id"))
-                .values(last_assigned_at=bindparam("b_at")),
-                [{"b_id": staff_id, "b_at": now} for staff_id in sorted(assigned)],
+                update(staff).where(staff.c.id.in_(ids)).values(last_assigned_at=now)
             )
         notices = [n for out in planned for n in out.notices]
         messages = outbox_rows(notices, batch.chats, now, batch.settings)

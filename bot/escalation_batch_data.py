@@ -95,6 +95,7 @@ class Batch:
     areas: dict[str, str]
     counts: dict[int, int]
     tried: dict[int, set[int]]
+    postgres: bool
 
     def __post_init__(self) -> None:
         # Staff records do not change role, area or duty within a batch: index them once.
@@ -136,6 +137,9 @@ async def load_batch(
     now: datetime,
     settings: Settings,
     calendar: WorkCalendar,
+    loads: dict[int, int],
+    *,
+    postgres: bool,
 ) -> Batch:
     kelurahan = {c.kelurahan_code for c in cases}
     kecamatan = {c.kecamatan_code for c in cases}
@@ -174,7 +178,10 @@ async def load_batch(
     areas = dict(
         (await session.execute(select(Area.code, Area.name).where(Area.code.in_(kelurahan)))).all()
     )
-    kaders = [s.id for s in staff.values() if s.role == StaffRole.KADER]
+    unknown = [s.id for s in staff.values() if s.role == StaffRole.KADER and s.id not in loads]
+    if unknown:
+        loads.update(dict.fromkeys(unknown, 0))
+        loads.update(await open_case_counts(session, unknown))
     pending = [c.id for c in cases if c.status in (CaseStatus.BARU, CaseStatus.DITUGASKAN)]
     tried: dict[int, set[int]] = defaultdict(set)
     if pending:
@@ -193,6 +200,7 @@ async def load_batch(
         staff=staff,
         chats=dict(chats),
         areas={str(k): str(v) for k, v in areas.items()},
-        counts=await open_case_counts(session, kaders),
+        counts=loads,
         tried=tried,
+        postgres=postgres,
     )

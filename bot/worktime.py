@@ -11,7 +11,7 @@ Emergencies (darurat) do not use this module: their deadlines are wall-clock min
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -134,6 +134,33 @@ class WorkCalendar:
         current = self.working_moment(start)
         day = _after_working_days(current.date(), days, self.cuti_bersama_off, self.weekend)
         return as_utc(self._at(day, current.timetz().replace(tzinfo=None)))
+
+
+@dataclass(frozen=True)
+class MemoCalendar(WorkCalendar):
+    """A WorkCalendar that remembers its answers, for one sweep.
+
+    A sweep batch plans many deadlines from the same instants (every case reassigned or
+    reminded now gets its next deadline from `now`); zone conversions dominate the planning.
+    """
+
+    _memo: dict[tuple[str, datetime, float], datetime] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        key = ("h", start, hours)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = super().add_working_hours(start, hours)
+        return found
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        key = ("d", start, days)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = super().add_working_days(start, days)
+        return found
 
 
 def add_working_hours(start: datetime, hours: float, zone: ZoneInfo | str) -> datetime:

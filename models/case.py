@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, text
+from sqlalchemy import JSON, Boolean, ColumnElement, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import literal_column
 
 from models.base import Base, EncryptedJSON, EncryptedText
 
@@ -36,6 +37,9 @@ OPEN_STATUS_VALUES = [str(s) for s in OPEN_STATUSES]
 # list would hide the values from PostgreSQL's generic plans.
 OPEN_CASE_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUS_VALUES) + ")"
 _OPEN_PREDICATE = text(OPEN_CASE_SQL)
+# The same predicate as a boolean clause, for `&` and `.where()`: "the case is open", in the form
+# that lets the planner use ix_cases_open_due (lists, counts and digests of open cases).
+OPEN_CASE: ColumnElement[bool] = literal_column(OPEN_CASE_SQL, Boolean())
 
 
 class CasePriority(StrEnum):
@@ -46,10 +50,10 @@ class CasePriority(StrEnum):
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        # Lists and counts by status; the sweep uses the partial index below.
-        Index("ix_cases_status_due_at", "status", "due_at"),
         # The sweep claims open cases in deadline order: ORDER BY due_at, id LIMIT n comes
         # straight off this index instead of sorting every due row (status is an IN list).
+        # It also serves every "open cases" query (OPEN_CASE); there is deliberately no
+        # (status, due_at) index: PostgreSQL preferred it for the claim, then sorted all due rows.
         Index(
             "ix_cases_open_due",
             "due_at",
@@ -128,7 +132,9 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(32), index=True)
+    # Not indexed on its own: every reader filters by case first (ix_case_events_case_at), and
+    # the sweep inserts thousands of events at once.
+    kind: Mapped[str] = mapped_column(String(32))
     actor_kind: Mapped[str] = mapped_column(String(16))  # reporter, staff, system, admin
     actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     channel: Mapped[str | None] = mapped_column(String(16))
@@ -141,6 +147,7 @@ class CaseEvent(Base):
 
 
 __all__ = [
+    "OPEN_CASE",
     "OPEN_CASE_SQL",
     "OPEN_STATUSES",
     "OPEN_STATUS_VALUES",

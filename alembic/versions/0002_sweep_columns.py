@@ -1,5 +1,11 @@
 """sweep columns: cases.accept_misses, cases.reminded_at, partial index ix_cases_open_due
 
+ix_case_events_kind goes: no query reads events by kind without the case (ix_case_events_case_at
+serves those), and every sweep batch inserts into it. ix_cases_open_due replaces
+ix_cases_status_due_at: with both, PostgreSQL claimed due cases
+through (status, due_at) and sorted every due row; open-case lists and counts use the partial
+index (models.case.OPEN_CASE).
+
 The sweep used to read each due case's history (escalated and reminder_sent events) to know
 how many acceptance deadlines were missed and when the last reminder went out. Those two facts
 now live on the case; the backfill derives them from the existing events so an upgraded
@@ -49,6 +55,7 @@ def upgrade() -> None:
         postgresql_where=sa.text(OPEN),
         sqlite_where=sa.text(OPEN),
     )
+    op.drop_index("ix_cases_status_due_at", table_name="cases")
     rule = _rule(op.get_bind().dialect.name)
     # Missed acceptance deadlines: every `escalated` event of rule accept_timeout, ever.
     op.execute(
@@ -66,9 +73,13 @@ def upgrade() -> None:
         " WHERE status IN ('diterima', 'ditangani', 'dirujuk')"
         " AND id IN (SELECT case_id FROM case_events WHERE kind = 'reminder_sent')"
     )
+    # After the backfill, which reads events by kind.
+    op.drop_index("ix_case_events_kind", table_name="case_events")
 
 
 def downgrade() -> None:
+    op.create_index("ix_case_events_kind", "case_events", ["kind"], unique=False)
+    op.create_index("ix_cases_status_due_at", "cases", ["status", "due_at"], unique=False)
     op.drop_index("ix_cases_open_due", table_name="cases")
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("reminded_at")
