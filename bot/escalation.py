@@ -13,6 +13,9 @@ one it is, from the case's state and the settings:
   (darurat: `escalate_resolve_darurat_days` wall-clock days): the Dinas is told, level 3.
 - `referral`: referred (dirujuk) and `remind_referral_days` working days without a change: the
   Dinas is reminded, and again after as long.
+- `route`: a new case nobody could be given to (`bot.routing`, event `unroutable`): routed again
+  `routing_retry_minutes` after the last attempt (`reminded_at`), until someone is there. The
+  first retry that fails escalates it to the Dinas (level 3, once: later retries are silent).
 
 `sweep(app, now)` claims due cases in batches, in deadline order, off the partial index
 `ix_cases_open_due`, and locks what it takes (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
@@ -42,7 +45,7 @@ from bot import metrics
 from bot.app import App
 from bot.cases import Actor, record_event
 from bot.escalation_notices import escalate_to_dinas, remind_assignee, remind_dinas_referral
-from bot.routing import route_to_coordinator, route_to_next
+from bot.routing import assign, first_choice, route_to_coordinator, route_to_next
 from bot.settings import Settings
 from bot.worktime import MemoCalendar, WorkCalendar, add_wall_clock_minutes
 from models import Case, CasePriority, CaseStatus
@@ -80,6 +83,7 @@ class SweepResult:
     to_dinas: int = 0
     update_reminders: int = 0
     referral_reminders: int = 0
+    routed: int = 0  # new cases given to someone on a routing retry
     replanned: int = 0
     errors: int = 0
     case_ids: list[int] = field(default_factory=list)
@@ -92,6 +96,7 @@ class SweepResult:
             + self.to_dinas
             + self.update_reminders
             + self.referral_reminders
+            + self.routed
         )
 
     def merge(self, other: SweepResult) -> None:
@@ -125,6 +130,13 @@ class Plannable(Protocol):
     def accept_misses(self) -> int: ...
     @property
     def reminded_at(self) -> datetime | None: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+
+
+def awaits_routing(case: Plannable) -> bool:
+    """A new case nobody has: the sweep retries its routing instead of an acceptance deadline."""
+    return case.status == S.BARU and case.assignee_id is None
 
 
 def plan_deadline(
@@ -148,7 +160,12 @@ def plan_deadline(
     calendar = calendar or WorkCalendar.from_settings(settings)
     darurat = case.priority == CasePriority.DARURAT
     candidates: list[Deadline] = []
-    if case.status in ACCEPT_STATUSES and accept_misses < 2:
+    if awaits_routing(case):
+        since = _latest(case.created_at, case.reminded_at)
+        candidates.append(
+            Deadline(add_wall_clock_minutes(since, settings.routing_retry_minutes), "route")
+        )
+    elif case.status in ACCEPT_STATUSES and accept_misses < 2:
         since = case.assigned_at or case.created_at
         at = (
             add_wall_clock_minutes(since, settings.darurat_accept_minutes)
@@ -215,8 +232,14 @@ def accept_misses_of(case: Plannable) -> int:
 def fits(case: Plannable) -> bool:
     """Whether the stored deadline still belongs to the case's status and level."""
     kind = case.due_kind
+    if kind == "route":
+        return awaits_routing(case)
     if kind == "accept":
-        return case.status in ACCEPT_STATUSES and accept_misses_of(case) < 2
+        return (
+            case.status in ACCEPT_STATUSES
+            and accept_misses_of(case) < 2
+            and not awaits_routing(case)
+        )
     if kind == "update":
         return case.status in UPDATE_STATUSES
     if kind == "referral":
@@ -359,8 +382,24 @@ async def handle_due(
     elif kind == "resolve":
         await escalate_to_dinas(session, case, now, settings, LEVEL_DINAS)
         result.to_dinas += 1
+    elif kind == "route":
+        await _retry_routing(session, case, now, settings, result)
     await session.flush()
     _replan(case, settings)
+
+
+async def _retry_routing(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings, result: SweepResult
+) -> None:
+    candidate = await first_choice(session, case)
+    if candidate is not None:
+        await assign(session, case, candidate, now, settings, reason="routing_retry")
+        result.routed += 1
+        return
+    case.reminded_at = now  # the last attempt: the next one is counted from here
+    if case.escalation_level < LEVEL_DINAS:
+        await escalate_to_dinas(session, case, now, settings, LEVEL_DINAS, rule="unroutable")
+        result.to_dinas += 1
 
 
 def _replan(case: Case, settings: Settings) -> Deadline | None:

@@ -152,6 +152,8 @@ def _plan(original: DueCase, batch: Batch) -> Planned:
         if not _replan(case, batch) or (case.due_at is not None and case.due_at > batch.now):
             return out
     kind = case.due_kind
+    if kind == "route":
+        raise NeedsCasePath("routing retry")  # rare; the routing service does it
     out.acted = kind
     if kind == "accept":
         _accept_missed(case, batch, out)

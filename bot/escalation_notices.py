@@ -137,9 +137,27 @@ async def remind_assignee(
     )
 
 
+def unroutable_reply(t: Translator, case_id: int, ref: str, kelurahan: str) -> Reply:
+    text = t(
+        "Kasus {ref} ({kelurahan}) belum dapat diteruskan: tidak ada kader, koordinator, atau "
+        "petugas Dinas yang aktif untuk wilayah ini. Sistem akan terus mencoba. "
+        "Mohon Dinas menindaklanjuti.",
+        ref=ref,
+        kelurahan=kelurahan,
+    )
+    return Reply(text=text, options=_case_button(t, case_id))
+
+
 async def escalate_to_dinas(
-    session: AsyncSession, case: Case, now: datetime, settings: Settings, level: int
+    session: AsyncSession,
+    case: Case,
+    now: datetime,
+    settings: Settings,
+    level: int,
+    *,
+    rule: str = "resolve_timeout",
 ) -> None:
+    """Tell the Dinas: a case not resolved in time, or (`rule="unroutable"`) one nobody has."""
     case.escalation_level = max(case.escalation_level, level)
     record_event(
         session,
@@ -147,20 +165,25 @@ async def escalate_to_dinas(
         "escalated",
         Actor.system(),
         now,
-        data={"rule": "resolve_timeout", "level": level, "staff_id": case.assignee_id},
+        data={"rule": rule, "level": level, "staff_id": case.assignee_id},
     )
-    log.info("case %s not resolved in time: escalated to the Dinas", case.reference)
+    log.info("case %s escalated to the Dinas (%s)", case.reference, rule)
     kelurahan = await _kelurahan_name(session, case)
     days_open = max(0, (now - case.created_at).days)
     for staff in await _dinas(session):
-        reply = dinas_escalation_reply(
-            Translator(staff.language),
-            case.id,
-            case.reference,
-            kelurahan,
-            darurat=case.priority == CasePriority.DARURAT,
-            days_open=days_open,
-            settings=settings,
+        t = Translator(staff.language)
+        reply = (
+            unroutable_reply(t, case.id, case.reference, kelurahan)
+            if rule == "unroutable"
+            else dinas_escalation_reply(
+                t,
+                case.id,
+                case.reference,
+                kelurahan,
+                darurat=case.priority == CasePriority.DARURAT,
+                days_open=days_open,
+                settings=settings,
+            )
         )
         await _notify_once(
             session,

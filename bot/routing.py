@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -181,10 +181,18 @@ async def kelurahan_name(session: AsyncSession, case: Case) -> str:
     return area.name if area is not None else case.kelurahan_code
 
 
-def _unroutable(session: AsyncSession, case: Case, now: datetime, reason: str) -> None:
+def _unroutable(
+    session: AsyncSession, case: Case, now: datetime, reason: str, settings: Settings
+) -> None:
     record_event(session, case, "unroutable", Actor.system(), now, data={"reason": reason})
-    case.due_at = None
-    case.due_kind = None
+    if case.status == CaseStatus.BARU and case.assignee_id is None:
+        # Nobody has it: the sweep routes it again later (bot.escalation, deadline `route`).
+        case.due_kind = "route"
+        case.due_at = now + timedelta(minutes=settings.routing_retry_minutes)
+    else:
+        # The current assignee keeps it; no sweep loops on it.
+        case.due_at = None
+        case.due_kind = None
     log.error("case %s: nobody to route it to (%s)", case.reference, reason)
 
 
@@ -195,7 +203,7 @@ async def route_new_case(
     await session.flush()
     candidate = await first_choice(session, case)
     if candidate is None:
-        _unroutable(session, case, now, "no_staff")
+        _unroutable(session, case, now, "no_staff", settings)
     else:
         await assign(session, case, candidate, now, settings)
     if case.priority == CasePriority.DARURAT:
@@ -249,7 +257,7 @@ async def route_to_next(
     """
     candidate = await next_candidate(session, case)
     if candidate is None:
-        _unroutable(session, case, now, reason)
+        _unroutable(session, case, now, reason, settings)
         return None
     await assign(
         session, case, candidate, now, settings, actor=actor, kind="reassigned", reason=reason
@@ -267,7 +275,7 @@ async def route_to_coordinator(
         dinas=await dinas_staff(session),
     )
     if choice is None:
-        _unroutable(session, case, now, reason)
+        _unroutable(session, case, now, reason, settings)
         return None
     await assign(session, case, Candidate(*choice), now, settings, kind="reassigned", reason=reason)
     return choice[0]

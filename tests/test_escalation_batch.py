@@ -166,7 +166,8 @@ async def _seed_before_0002(url: str) -> None:
                     " ('15.71.01.1001', 'Simpang IV Sipin', 'kelurahan', 'kelurahan', '15.71.01')"
                 )
             )
-            for case_id, status in ((1, "ditugaskan"), (2, "ditangani"), (3, "dirujuk")):
+            cases = ((1, "ditugaskan"), (2, "ditangani"), (3, "dirujuk"), (4, "baru"))
+            for case_id, status in cases:
                 await conn.execute(
                     case_sql,
                     {
@@ -216,7 +217,18 @@ async def _check_backfill(url: str) -> None:
         1: (1, None),  # one accept_timeout; reminders only count while an update is owed
         2: (0, AT + timedelta(days=3)),  # the last no_update reminder
         3: (0, AT + timedelta(days=2)),  # dirujuk: the last referral reminder
+        4: (0, None),
     }
+    # The new case nobody had (no deadline before 0002) is due for a routing retry at once.
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                select(Case.id, Case.due_kind, Case.due_at).where(Case.due_kind.is_not(None))
+            )
+            assert [tuple(r) for r in rows.all()] == [(4, "route", AT)]
+    finally:
+        await engine.dispose()
 
 
 async def test_0002_backfills_from_the_events_on_sqlite(tmp_path: Path) -> None:

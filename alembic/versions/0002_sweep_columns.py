@@ -73,6 +73,12 @@ def upgrade() -> None:
         " WHERE status IN ('diterima', 'ditangani', 'dirujuk')"
         " AND id IN (SELECT case_id FROM case_events WHERE kind = 'reminder_sent')"
     )
+    # New cases nobody could be given to had no deadline; now the sweep retries their routing.
+    # Due at once (their creation), so the first sweep after the upgrade tries again.
+    op.execute(
+        "UPDATE cases SET due_kind = 'route', due_at = created_at"
+        " WHERE status = 'baru' AND assignee_id IS NULL AND due_at IS NULL"
+    )
     # After the backfill, which reads events by kind.
     op.drop_index("ix_case_events_kind", table_name="case_events")
 
