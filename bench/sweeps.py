@@ -182,14 +182,13 @@ def _claim_query() -> Any:
     from sqlalchemy import select, text
 
     from bot.escalation import BATCH_SIZE
-    from bot.escalation_batch_data import CLAIMED
-    from models import Case
+    from bot.escalation_batch_data import CASES, CLAIMED
     from models.case import OPEN_CASE_SQL
 
     return (
         select(*CLAIMED)
-        .where(text(OPEN_CASE_SQL), Case.due_at <= NOW)
-        .order_by(Case.due_at, Case.id)
+        .where(text(OPEN_CASE_SQL), CASES.c.due_at <= NOW)
+        .order_by(CASES.c.due_at, CASES.c.id)
         .limit(BATCH_SIZE)
         .with_for_update(skip_locked=True)
     )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, partial
@@ -38,6 +37,7 @@ from bot.escalation import (
     next_deadline,
 )
 from bot.escalation_batch_data import (
+    CASES,
     CLAIMED,
     Batch,
     DueCase,
@@ -97,8 +97,8 @@ async def sweep_batch(
     """
     query = (
         select(*CLAIMED)
-        .where(text(OPEN_CASE_SQL), Case.due_at <= now)
-        .order_by(Case.due_at, Case.id)
+        .where(text(OPEN_CASE_SQL), CASES.c.due_at <= now)
+        .order_by(CASES.c.due_at, CASES.c.id)
         .limit(limit)
     )
     if postgres:
@@ -145,7 +145,7 @@ async def sweep_batch(
 
 def _plan(original: DueCase, batch: Batch) -> Planned:
     """What the per-case path would do to this case, as rows to write; nothing is changed yet."""
-    case = copy(original)
+    case = original.clone()
     out = Planned(case)
     if not fits(case):
         out.replanned = True
@@ -295,7 +295,7 @@ def _accept_missed(case: DueCase, batch: Batch, out: Planned) -> None:
             kind="assignment",
             group="assignment",
             reply=partial(
-                assignment_reply, copy(case), staff.language, batch.now, batch.kelurahan(case)
+                assignment_reply, case.clone(), staff.language, batch.now, batch.kelurahan(case)
             ),
             dedupe_key=f"assign:{case.id}:{staff.id}:v{case.version + 1}",
             line=(case.reference, batch.kelurahan(case), case.priority == CasePriority.DARURAT),
