@@ -278,9 +278,18 @@ async def sweep(app: App, now: datetime, *, batch_size: int = BATCH_SIZE) -> Swe
     calendar = MemoCalendar.from_settings(app.settings)
     loads: dict[int, int] = {}
     workers = SWEEP_WORKERS if app.db.is_postgres else 1
-    await asyncio.gather(
-        *(_sweep_worker(app, now, batch_size, calendar, loads, result) for _ in range(workers))
-    )
+    tasks = [
+        asyncio.ensure_future(_sweep_worker(app, now, batch_size, calendar, loads, result))
+        for _ in range(workers)
+    ]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        # One worker failed beyond its fallback: stop the other before reporting it.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     return result
 
 
