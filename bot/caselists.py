@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import Case, CaseStatus, Staff, StaffRole
-from models.case import OPEN_STATUSES
+from models.case import OPEN_CASE, OPEN_STATUSES
 
 LIMIT = 10
 
@@ -47,7 +47,7 @@ def _area_clause(staff: Staff) -> ColumnElement[bool]:
 
 
 def _filter_clause(which: CaseFilter, now: datetime) -> ColumnElement[bool]:
-    is_open = Case.status.in_(list(OPEN_STATUSES))
+    is_open = OPEN_CASE
     if which is CaseFilter.OVERDUE:
         return is_open & Case.due_at.is_not(None) & (Case.due_at <= now)
     if which is CaseFilter.UNASSIGNED:

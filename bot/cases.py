@@ -113,6 +113,8 @@ def transition(
     from_status = case.status
     case.status = to_status
     case.updated_at = now
+    # Reminders are counted from the last one of the current status; a new status starts afresh.
+    case.reminded_at = None
     stamp = _TIMESTAMP_FOR.get(to_status)
     if stamp is not None:
         setattr(case, stamp, now)

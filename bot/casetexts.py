@@ -8,10 +8,29 @@ The full view is for the accepted assignee, coordinators and the Dinas, and is a
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Protocol
 
 from bot.i18n import N_, Translator
 from bot.messages import Option, Reply
 from models import Case, CasePriority
+
+
+class CaseSummary(Protocol):
+    """What the summary shows: a `models.Case`, or the sweep's lighter record of one."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def reference(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def categories(self) -> list[str]: ...
+    @property
+    def victim_age_group(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
 
 STATUS_LABELS = {
     "baru": N_("baru"),
@@ -33,7 +52,7 @@ def priority_label(t: Translator, priority: str) -> str:
     return t("DARURAT") if priority == CasePriority.DARURAT else t("biasa")
 
 
-def categories_text(case: Case) -> str:
+def categories_text(case: CaseSummary) -> str:
     return ", ".join(str(c).replace("_", " ") for c in case.categories or []) or "-"
 
 
@@ -48,7 +67,7 @@ def ago(t: Translator, then: datetime, now: datetime) -> str:
     return t("{n} hari lalu", n=minutes // (24 * 60))
 
 
-def summary_lines(t: Translator, case: Case, now: datetime, kelurahan: str) -> list[str]:
+def summary_lines(t: Translator, case: CaseSummary, now: datetime, kelurahan: str) -> list[str]:
     return [
         t("Kasus {ref}", ref=case.reference),
         t("Prioritas: {priority}", priority=priority_label(t, case.priority)),
@@ -59,7 +78,7 @@ def summary_lines(t: Translator, case: Case, now: datetime, kelurahan: str) -> l
     ]
 
 
-def assignment_reply(case: Case, language: str, now: datetime, kelurahan: str) -> Reply:
+def assignment_reply(case: CaseSummary, language: str, now: datetime, kelurahan: str) -> Reply:
     t = Translator(language)
     head = t("Ada laporan baru untuk Anda.")
     if case.priority == CasePriority.DARURAT:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.escalation import LEVEL_DINAS
 from models import Area, Case, CaseStatus, Staff
-from models.case import OPEN_STATUSES
+from models.case import OPEN_CASE, OPEN_STATUSES
 
 MAX_LISTED = 25
 UNACCEPTED = (CaseStatus.BARU, CaseStatus.DITUGASKAN)
@@ -90,7 +90,7 @@ async def counts_per_kecamatan(
             func.count(),
             func.sum(case((is_overdue(now), 1), else_=0)),
         )
-        .where(Case.status.in_(list(OPEN_STATUSES)), *scope)
+        .where(OPEN_CASE, *scope)
         .group_by(Case.kecamatan_code, Case.status)
     )
     for kecamatan, status, n, overdue in rows.all():
@@ -152,7 +152,7 @@ async def open_per_assignee(
     session: AsyncSession, assignee_ids: Iterable[int] | None = None
 ) -> dict[int, int]:
     """How many open cases each staff member holds (one GROUP BY; only those holding any)."""
-    conditions = [Case.status.in_(list(OPEN_STATUSES)), Case.assignee_id.is_not(None)]
+    conditions = [OPEN_CASE, Case.assignee_id.is_not(None)]
     if assignee_ids is not None:
         conditions.append(Case.assignee_id.in_(list(assignee_ids)))
     rows = await session.execute(
@@ -165,7 +165,7 @@ async def held_cases(session: AsyncSession, staff_id: int) -> list[HeldCase]:
     """The oldest MAX_LISTED open cases a staff member holds."""
     rows = await session.execute(
         select(Case.reference, Case.status, Case.created_at)
-        .where(Case.assignee_id == staff_id, Case.status.in_(list(OPEN_STATUSES)))
+        .where(Case.assignee_id == staff_id, OPEN_CASE)
         .order_by(Case.created_at, Case.id)
         .limit(MAX_LISTED)
     )

@@ -13,11 +13,17 @@ one it is, from the case's state and the settings:
   (darurat: `escalate_resolve_darurat_days` wall-clock days): the Dinas is told, level 3.
 - `referral`: referred (dirujuk) and `remind_referral_days` working days without a change: the
   Dinas is reminded, and again after as long.
+- `route`: a new case nobody could be given to (`bot.routing`, event `unroutable`): routed again
+  `routing_retry_minutes` after the last attempt (`reminded_at`), until someone is there. The
+  first retry that fails escalates it to the Dinas (level 3, once: later retries are silent).
 
-`sweep(app, now)` selects `due_at <= now` through the index `ix_cases_status_due_at` and locks
-what it takes (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers with BEGIN
-IMMEDIATE), so any number of instances can sweep at once and each deadline is acted on once:
-acting moves the deadline forward in the same transaction as the events and messages.
+`sweep(app, now)` claims due cases in batches, in deadline order, off the partial index
+`ix_cases_open_due`, and locks what it takes (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
+serialises writers with BEGIN IMMEDIATE), so any number of instances can sweep at once and each
+deadline is acted on once: acting moves the deadline forward in the same transaction as the
+events and messages. A batch is planned in memory and written in bulk (`bot.escalation_batch`);
+what it cannot plan (nobody to route to, a recipient without a chat) goes through the per-case
+path below, and if the bulk write fails the whole batch does, one case per savepoint.
 
 Services that change a case call `refresh_deadline(case, now, settings)` afterwards; a case
 whose stored deadline no longer fits its status is re-planned by the sweep, so a forgotten
@@ -26,22 +32,24 @@ refresh delays the right deadline at worst until the stale one comes due.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.app import App
 from bot.cases import Actor, record_event
 from bot.escalation_notices import escalate_to_dinas, remind_assignee, remind_dinas_referral
-from bot.routing import route_to_coordinator, route_to_next
+from bot.routing import assign, first_choice, route_to_coordinator, route_to_next
 from bot.settings import Settings
-from bot.worktime import WorkCalendar, add_wall_clock_minutes
-from models import Case, CaseEvent, CasePriority, CaseStatus
-from models.case import OPEN_STATUSES
+from bot.worktime import MemoCalendar, WorkCalendar, add_wall_clock_minutes
+from models import Case, CasePriority, CaseStatus
+from models.case import OPEN_CASE_SQL, OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +59,15 @@ LEVEL_COORDINATOR = 2
 LEVEL_DINAS = 3
 # A case whose handling failed is tried again this much later, not in a tight loop.
 RETRY_AFTER = timedelta(minutes=5)
+# Cases per sweep transaction: large enough that the shared look-ups (staff, loads, areas) and
+# the bulk writes are amortised, small enough that a transaction holds its locks briefly.
+BATCH_SIZE = 1000
+# Batches in flight at once on PostgreSQL (SKIP LOCKED keeps them apart): while one waits for
+# its writes, the next is planned, so the server's work and ours overlap. SQLite has one writer.
+SWEEP_WORKERS = 2
 
-_ACCEPT_STATUSES = (S.BARU, S.DITUGASKAN)
-_UPDATE_STATUSES = (S.DITERIMA, S.DITANGANI)
+ACCEPT_STATUSES = (S.BARU, S.DITUGASKAN)
+UPDATE_STATUSES = (S.DITERIMA, S.DITANGANI)
 
 
 @dataclass(frozen=True)
@@ -69,6 +83,7 @@ class SweepResult:
     to_dinas: int = 0
     update_reminders: int = 0
     referral_reminders: int = 0
+    routed: int = 0  # new cases given to someone on a routing retry
     replanned: int = 0
     errors: int = 0
     case_ids: list[int] = field(default_factory=list)
@@ -81,30 +96,76 @@ class SweepResult:
             + self.to_dinas
             + self.update_reminders
             + self.referral_reminders
+            + self.routed
         )
+
+    def merge(self, other: SweepResult) -> None:
+        for item in fields(self):
+            if item.name == "case_ids":
+                self.case_ids.extend(other.case_ids)
+            else:
+                setattr(self, item.name, getattr(self, item.name) + getattr(other, item.name))
+
+
+class Plannable(Protocol):
+    """What deadlines are planned from: a `models.Case` or the sweep's record of one."""
+
+    @property
+    def status(self) -> str: ...
+    @property
+    def priority(self) -> str: ...
+    @property
+    def escalation_level(self) -> int: ...
+    @property
+    def due_kind(self) -> str | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def assigned_at(self) -> datetime | None: ...
+    @property
+    def accepted_at(self) -> datetime | None: ...
+    @property
+    def accept_misses(self) -> int: ...
+    @property
+    def reminded_at(self) -> datetime | None: ...
+    @property
+    def assignee_id(self) -> int | None: ...
+
+
+def awaits_routing(case: Plannable) -> bool:
+    """A new case nobody has: the sweep retries its routing instead of an acceptance deadline."""
+    return case.status == S.BARU and case.assignee_id is None
 
 
 def plan_deadline(
-    case: Case,
+    case: Plannable,
     settings: Settings,
     *,
     update_from: datetime | None = None,
     referral_from: datetime | None = None,
     accept_misses: int | None = None,
+    calendar: WorkCalendar | None = None,
 ) -> Deadline | None:
     """The next deadline of `case` as it stands; None for a closed case.
 
-    `accept_misses`: acceptance deadlines missed so far (the sweep counts its events);
+    `accept_misses`: acceptance deadlines missed so far (the sweep passes the case's count);
     without it the escalation level stands in for it.
     """
     if case.status not in OPEN_STATUSES:
         return None
     if accept_misses is None:
         accept_misses = min(case.escalation_level, LEVEL_COORDINATOR)
-    calendar = WorkCalendar.from_settings(settings)
+    calendar = calendar or WorkCalendar.from_settings(settings)
     darurat = case.priority == CasePriority.DARURAT
     candidates: list[Deadline] = []
-    if case.status in _ACCEPT_STATUSES and accept_misses < 2:
+    if awaits_routing(case):
+        since = _latest(case.created_at, case.reminded_at)
+        candidates.append(
+            Deadline(add_wall_clock_minutes(since, settings.routing_retry_minutes), "route")
+        )
+    elif case.status in ACCEPT_STATUSES and accept_misses < 2:
         since = case.assigned_at or case.created_at
         at = (
             add_wall_clock_minutes(since, settings.darurat_accept_minutes)
@@ -112,7 +173,7 @@ def plan_deadline(
             else calendar.add_working_hours(since, settings.accept_working_hours)
         )
         candidates.append(Deadline(at, "accept"))
-    if case.status in _UPDATE_STATUSES:
+    if case.status in UPDATE_STATUSES:
         since = update_from or max(d for d in (case.updated_at, case.accepted_at) if d is not None)
         candidates.append(
             Deadline(calendar.add_working_days(since, settings.remind_update_days), "update")
@@ -163,13 +224,24 @@ def accept_deadline(case: Case, now: datetime, settings: Settings) -> datetime:
     )
 
 
-def _fits(case: Case, accept_misses: int) -> bool:
+def accept_misses_of(case: Plannable) -> int:
+    """Missed acceptance deadlines, counted only while acceptance is pending."""
+    return case.accept_misses if case.status in ACCEPT_STATUSES else 0
+
+
+def fits(case: Plannable) -> bool:
     """Whether the stored deadline still belongs to the case's status and level."""
     kind = case.due_kind
+    if kind == "route":
+        return awaits_routing(case)
     if kind == "accept":
-        return case.status in _ACCEPT_STATUSES and accept_misses < 2
+        return (
+            case.status in ACCEPT_STATUSES
+            and accept_misses_of(case) < 2
+            and not awaits_routing(case)
+        )
     if kind == "update":
-        return case.status in _UPDATE_STATUSES
+        return case.status in UPDATE_STATUSES
     if kind == "referral":
         return case.status == S.DIRUJUK
     if kind == "resolve":
@@ -177,52 +249,131 @@ def _fits(case: Case, accept_misses: int) -> bool:
     return False
 
 
-async def sweep(app: App, now: datetime, *, batch_size: int = 100) -> SweepResult:
+def next_deadline(
+    case: Plannable, settings: Settings, calendar: WorkCalendar | None = None
+) -> Deadline | None:
+    """The next deadline, counting reminders already sent so none is repeated early."""
+    update_from = referral_from = None
+    if case.status in UPDATE_STATUSES:
+        update_from = _latest(case.updated_at, case.accepted_at, case.reminded_at)
+    elif case.status == S.DIRUJUK:
+        referral_from = _latest(case.updated_at, case.reminded_at)
+    return plan_deadline(
+        case,
+        settings,
+        update_from=update_from,
+        referral_from=referral_from,
+        accept_misses=accept_misses_of(case),
+        calendar=calendar,
+    )
+
+
+def _latest(*moments: datetime | None) -> datetime:
+    return max(d for d in moments if d is not None)
+
+
+async def sweep(app: App, now: datetime, *, batch_size: int = BATCH_SIZE) -> SweepResult:
     """Act on every deadline that is due at `now`, each exactly once across all instances."""
     result = SweepResult()
-    # Every action moves its deadline forward, so this ends; the bound is a guard against bugs.
-    for _ in range(10_000):
-        async with app.db.transaction() as session:
-            cases = await _claim_due(session, now, batch_size, app.db.is_postgres)
-            if not cases:
-                break
-            for case in cases:
-                case_id = case.id
-                try:
-                    async with session.begin_nested():
-                        await handle_due(session, case, now, app.settings, result)
-                except Exception:
-                    result.errors += 1
-                    log.exception("escalation of case %s failed; retried later", case_id)
-                    await session.execute(
-                        update(Case)
-                        .where(Case.id == case_id)
-                        .values(due_at=now + RETRY_AFTER)
-                        .execution_options(synchronize_session=False)
-                    )
+    calendar = MemoCalendar.from_settings(app.settings)
+    loads: dict[int, int] = {}
+    workers = SWEEP_WORKERS if app.db.is_postgres else 1
+    tasks = [
+        asyncio.ensure_future(_sweep_worker(app, now, batch_size, calendar, loads, result))
+        for _ in range(workers)
+    ]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        # One worker failed beyond its fallback: stop the other before reporting it.
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     return result
 
 
-async def _claim_due(
-    session: AsyncSession, now: datetime, limit: int, skip_locked: bool
-) -> list[Case]:
+async def _sweep_worker(
+    app: App,
+    now: datetime,
+    batch_size: int,
+    calendar: WorkCalendar,
+    loads: dict[int, int],
+    result: SweepResult,
+) -> None:
+    """Batches, one transaction each, until nothing due is left that another has not locked."""
+    from bot.escalation_batch import sweep_batch
+
+    # Every action moves its deadline forward, so this ends; the bound is a guard against bugs.
+    for _ in range(10_000):
+        claimed: list[int] = []
+        batch = SweepResult()
+        try:
+            async with app.db.transaction() as session:
+                await sweep_batch(
+                    session,
+                    now,
+                    app.settings,
+                    calendar,
+                    batch_size,
+                    app.db.is_postgres,
+                    batch,
+                    claimed,
+                    loads,
+                )
+        except Exception:
+            if not claimed:
+                raise
+            loads.clear()
+            log.exception("bulk escalation of %s cases failed; one by one instead", len(claimed))
+            batch = SweepResult()
+            async with app.db.transaction() as session:
+                await handle_cases(
+                    session, await _lock_due(session, claimed, now, app), now, app.settings, batch
+                )
+        if not claimed:
+            break
+        result.merge(batch)
+
+
+async def _lock_due(session: AsyncSession, ids: list[int], now: datetime, app: App) -> list[Case]:
+    """The cases of `ids` that are still due, locked, in deadline order."""
     query = (
         select(Case)
-        .where(Case.status.in_(list(OPEN_STATUSES)), Case.due_at <= now)
+        .where(Case.id.in_(ids), text(OPEN_CASE_SQL), Case.due_at <= now)
         .order_by(Case.due_at, Case.id)
-        .limit(limit)
     )
-    if skip_locked:
+    if app.db.is_postgres:
         query = query.with_for_update(skip_locked=True)
     return list((await session.scalars(query)).all())
+
+
+async def handle_cases(
+    session: AsyncSession, cases: list[Case], now: datetime, settings: Settings, result: SweepResult
+) -> None:
+    """The per-case path: each case in its own savepoint, a failure retried later."""
+    for case in cases:
+        case_id = case.id
+        try:
+            async with session.begin_nested():
+                await handle_due(session, case, now, settings, result)
+        except Exception:
+            result.errors += 1
+            log.exception("escalation of case %s failed; retried later", case_id)
+            await session.execute(
+                update(Case)
+                .where(Case.id == case_id)
+                .values(due_at=now + RETRY_AFTER)
+                .execution_options(synchronize_session=False)
+            )
 
 
 async def handle_due(
     session: AsyncSession, case: Case, now: datetime, settings: Settings, result: SweepResult
 ) -> None:
     """Act on one due case, in the caller's transaction, and move its deadline on."""
-    if not _fits(case, await _accept_misses(session, case)):
-        deadline = await _replan(session, case, now, settings)
+    if not fits(case):
+        deadline = _replan(case, settings)
         result.replanned += 1
         if deadline is None or deadline.at > now:
             return
@@ -240,60 +391,40 @@ async def handle_due(
     elif kind == "resolve":
         await escalate_to_dinas(session, case, now, settings, LEVEL_DINAS)
         result.to_dinas += 1
+    elif kind == "route":
+        await _retry_routing(session, case, now, settings, result)
     await session.flush()
-    await _replan(session, case, now, settings)
+    _replan(case, settings)
 
 
-async def _accept_misses(session: AsyncSession, case: Case) -> int:
-    if case.status not in _ACCEPT_STATUSES:
-        return 0  # only counted while acceptance is pending
-    events = await session.scalars(
-        select(CaseEvent).where(CaseEvent.case_id == case.id, CaseEvent.kind == "escalated")
-    )
-    return sum(1 for e in events if e.data.get("rule") == "accept_timeout")
+async def _retry_routing(
+    session: AsyncSession, case: Case, now: datetime, settings: Settings, result: SweepResult
+) -> None:
+    candidate = await first_choice(session, case)
+    if candidate is not None:
+        await assign(session, case, candidate, now, settings, reason="routing_retry")
+        result.routed += 1
+        return
+    case.reminded_at = now  # the last attempt: the next one is counted from here
+    if case.escalation_level < LEVEL_DINAS:
+        await escalate_to_dinas(session, case, now, settings, LEVEL_DINAS, rule="unroutable")
+        result.to_dinas += 1
 
 
-async def _last_reminder(session: AsyncSession, case: Case, rule: str) -> datetime | None:
-    events = await session.scalars(
-        select(CaseEvent)
-        .where(CaseEvent.case_id == case.id, CaseEvent.kind == "reminder_sent")
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-    )
-    for event in events:
-        if event.data.get("rule") == rule:
-            return event.at
-    return None
-
-
-async def _replan(
-    session: AsyncSession, case: Case, now: datetime, settings: Settings
-) -> Deadline | None:
-    """The next deadline, counting reminders already sent so none is repeated early."""
-    update_from = referral_from = None
-    if case.status in _UPDATE_STATUSES:
-        reminded = await _last_reminder(session, case, "no_update")
-        anchors = [d for d in (case.updated_at, case.accepted_at, reminded) if d is not None]
-        update_from = max(anchors)
-    elif case.status == S.DIRUJUK:
-        reminded = await _last_reminder(session, case, "referral")
-        anchors = [d for d in (case.updated_at, reminded) if d is not None]
-        referral_from = max(anchors)
-    return refresh_deadline(
-        case,
-        now,
-        settings,
-        update_from=update_from,
-        referral_from=referral_from,
-        accept_misses=await _accept_misses(session, case),
-    )
+def _replan(case: Case, settings: Settings) -> Deadline | None:
+    deadline = next_deadline(case, settings)
+    case.due_at = deadline.at if deadline else None
+    case.due_kind = deadline.kind if deadline else None
+    return deadline
 
 
 async def _accept_missed(
     session: AsyncSession, case: Case, now: datetime, settings: Settings, result: SweepResult
 ) -> None:
-    first_miss = await _accept_misses(session, case) == 0
+    first_miss = accept_misses_of(case) == 0
     level = LEVEL_NEXT_CADRE if first_miss else LEVEL_COORDINATOR
     case.escalation_level = max(case.escalation_level, level)
+    case.accept_misses += 1
     record_event(
         session,
         case,

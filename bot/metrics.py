@@ -51,7 +51,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import App
 from models import Case, CaseStatus, InboxUpdate, OutboxMessage
-from models.case import OPEN_STATUSES
+from models.case import OPEN_CASE
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +116,8 @@ def outbox_failed(channel: str, kind: str) -> None:
     OUTBOX_FAILURES.labels(channel=channel, kind=kind).inc()
 
 
-def escalated(rule: str) -> None:
-    ESCALATIONS.labels(rule=rule).inc()
+def escalated(rule: str, count: int = 1) -> None:
+    ESCALATIONS.labels(rule=rule).inc(count)
 
 
 def case_created(channel: str, priority: str) -> None:
@@ -132,10 +132,7 @@ async def database_gauges(session: AsyncSession, now: datetime) -> list[Metric]:
     )
     for known in CaseStatus:
         cases.add_metric([known.value], by_status.get(known.value, 0))
-    open_values = [s.value for s in OPEN_STATUSES]
-    overdue = await session.scalar(
-        select(func.count()).where(Case.status.in_(open_values), Case.due_at <= now)
-    )
+    overdue = await session.scalar(select(func.count()).where(OPEN_CASE, Case.due_at <= now))
     overdue_gauge = GaugeMetricFamily(
         "patbm_cases_overdue", "Open cases whose deadline (due_at) has passed.", value=overdue or 0
     )
@@ -146,7 +143,7 @@ async def database_gauges(session: AsyncSession, now: datetime) -> list[Metric]:
     )
     for level, count in await session.execute(
         select(Case.escalation_level, func.count())
-        .where(Case.status.in_(open_values))
+        .where(OPEN_CASE)
         .group_by(Case.escalation_level)
         .order_by(Case.escalation_level)
     ):

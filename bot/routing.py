@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import routing_rules as rules
 from bot.cases import Actor, record_event, transition
 from bot.casetexts import assignment_reply, darurat_alert_reply
 from bot.notify import coordinators_of, dinas_staff, notify_staff, reachable_ids
@@ -74,18 +75,7 @@ async def rank_kaders(session: AsyncSession, kaders: list[Staff]) -> list[Staff]
     """Reachable first, then fewest open cases, then least recently assigned, then id."""
     counts = await open_case_counts(session, [k.id for k in kaders])
     reachable = await reachable_ids(session, [k.id for k in kaders])
-
-    def key(kader: Staff) -> tuple[bool, int, bool, datetime, int]:
-        last = kader.last_assigned_at
-        return (
-            kader.id not in reachable,
-            counts.get(kader.id, 0),
-            last is not None,
-            last.replace(tzinfo=None) if last is not None else datetime.min,
-            kader.id,
-        )
-
-    return sorted(kaders, key=key)
+    return rules.rank(kaders, counts, reachable)
 
 
 async def first_choice(session: AsyncSession, case: Case) -> Candidate | None:
@@ -118,25 +108,23 @@ async def next_candidate(session: AsyncSession, case: Case) -> Candidate | None:
     """Who should get the case after the current assignee: backup, another cadre, coordinator, Dinas."""
     tried = await tried_staff_ids(session, case)
     current = await session.get(Staff, case.assignee_id) if case.assignee_id else None
-    if current is not None and current.backup_id is not None and current.backup_id not in tried:
+    backup = None
+    if current is not None and current.backup_id is not None:
         backup = await session.get(Staff, current.backup_id)
-        if backup is not None and backup.active and backup.on_duty:
-            return Candidate(backup, "backup")
-    kaders = [k for k in await kaders_on_duty(session, case.kelurahan_code) if k.id not in tried]
-    ranked = await rank_kaders(session, kaders)
-    if ranked:
-        return Candidate(ranked[0], "next_kader")
-    for staff in await coordinators_of(session, case.kecamatan_code):
-        if staff.id not in tried:
-            return Candidate(staff, "coordinator")
-    # The Dinas is the last resort, even when it already had the case once.
-    dinas = await dinas_staff(session)
-    fresh = [s for s in dinas if s.id not in tried]
-    if fresh:
-        return Candidate(fresh[0], "dinas")
-    if dinas and case.assignee_id not in {s.id for s in dinas}:
-        return Candidate(dinas[0], "dinas")
-    return None
+    kaders = await kaders_on_duty(session, case.kelurahan_code)
+    ids = [k.id for k in kaders if k.id not in tried]
+    choice = rules.choose_next(
+        assignee_id=case.assignee_id,
+        current=current,
+        backup=backup,
+        tried=tried,
+        kaders_on_duty=kaders,
+        coordinators=await coordinators_of(session, case.kecamatan_code),
+        dinas=await dinas_staff(session),
+        counts=await open_case_counts(session, ids),
+        reachable=await reachable_ids(session, ids),
+    )
+    return Candidate(*choice) if choice is not None else None
 
 
 async def assign(
@@ -193,10 +181,18 @@ async def kelurahan_name(session: AsyncSession, case: Case) -> str:
     return area.name if area is not None else case.kelurahan_code
 
 
-def _unroutable(session: AsyncSession, case: Case, now: datetime, reason: str) -> None:
+def _unroutable(
+    session: AsyncSession, case: Case, now: datetime, reason: str, settings: Settings
+) -> None:
     record_event(session, case, "unroutable", Actor.system(), now, data={"reason": reason})
-    case.due_at = None
-    case.due_kind = None
+    if case.status == CaseStatus.BARU and case.assignee_id is None:
+        # Nobody has it: the sweep routes it again later (bot.escalation, deadline `route`).
+        case.due_kind = "route"
+        case.due_at = now + timedelta(minutes=settings.routing_retry_minutes)
+    else:
+        # The current assignee keeps it; no sweep loops on it.
+        case.due_at = None
+        case.due_kind = None
     log.error("case %s: nobody to route it to (%s)", case.reference, reason)
 
 
@@ -207,7 +203,7 @@ async def route_new_case(
     await session.flush()
     candidate = await first_choice(session, case)
     if candidate is None:
-        _unroutable(session, case, now, "no_staff")
+        _unroutable(session, case, now, "no_staff", settings)
     else:
         await assign(session, case, candidate, now, settings)
     if case.priority == CasePriority.DARURAT:
@@ -261,7 +257,7 @@ async def route_to_next(
     """
     candidate = await next_candidate(session, case)
     if candidate is None:
-        _unroutable(session, case, now, reason)
+        _unroutable(session, case, now, reason, settings)
         return None
     await assign(
         session, case, candidate, now, settings, actor=actor, kind="reassigned", reason=reason
@@ -273,32 +269,16 @@ async def route_to_coordinator(
     session: AsyncSession, case: Case, now: datetime, settings: Settings, reason: str
 ) -> Staff | None:
     """Skip the remaining cadres: give the case to the kecamatan coordinator (else the Dinas)."""
-    for staff in await coordinators_of(session, case.kecamatan_code):
-        if staff.id != case.assignee_id:
-            await assign(
-                session,
-                case,
-                Candidate(staff, "coordinator"),
-                now,
-                settings,
-                kind="reassigned",
-                reason=reason,
-            )
-            return staff
-    for staff in await dinas_staff(session):
-        if staff.id != case.assignee_id:
-            await assign(
-                session,
-                case,
-                Candidate(staff, "dinas"),
-                now,
-                settings,
-                kind="reassigned",
-                reason=reason,
-            )
-            return staff
-    _unroutable(session, case, now, reason)
-    return None
+    choice = rules.choose_coordinator(
+        assignee_id=case.assignee_id,
+        coordinators=await coordinators_of(session, case.kecamatan_code),
+        dinas=await dinas_staff(session),
+    )
+    if choice is None:
+        _unroutable(session, case, now, reason, settings)
+        return None
+    await assign(session, case, Candidate(*choice), now, settings, kind="reassigned", reason=reason)
+    return choice[0]
 
 
 async def reassign(

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     escalate_resolve_days: int = Field(default=7, ge=1)  # working days
     escalate_resolve_darurat_days: float = Field(default=2, gt=0)  # wall-clock days
     remind_referral_days: int = Field(default=3, ge=1)  # working days
+    routing_retry_minutes: float = Field(
+        default=30,
+        gt=0,
+        description=(
+            "A new case nobody could be given to (no cadre on duty, no coordinator, no Dinas "
+            "officer) is routed again this many wall-clock minutes later, until someone is there."
+        ),
+    )
     # Digests (bot/digest.py): local time, and the weekday of the chart (0 = Monday).
     digest_time: str = "07:00"
     digest_chart_weekday: int = Field(default=0, ge=0, le=6)

