@@ -24,7 +24,7 @@ from telegram import Bot
 
 from bot.app import App
 from bot.channels import telegram_parse
-from bot.inbox import store
+from bot.inbox import store_many
 
 log = logging.getLogger(__name__)
 
@@ -41,21 +41,17 @@ async def start_webhook_mode(bot: Bot, url: str, secret: str) -> None:
 
 
 async def store_updates(app: App, updates: list[dict[str, Any]]) -> int:
-    """Store a batch in one transaction; the number of updates that were new."""
-    new = 0
+    """Store a batch with one INSERT in one transaction; the number of updates that were new."""
+    # A key twice in one batch: one multi-row INSERT may not touch a row twice (PostgreSQL's
+    # ON CONFLICT refuses it), so the first copy is kept, as separate inserts would have done.
+    batch: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for update in updates:
+        key = telegram_parse.update_key(update)
+        batch.setdefault(key, (key, telegram_parse.chat_key(update), update))
     async with app.db.transaction() as session:
-        now = app.clock.now()
-        for update in updates:
-            if await store(
-                session,
-                channel=telegram_parse.CHANNEL,
-                update_key=telegram_parse.update_key(update),
-                chat_key=telegram_parse.chat_key(update),
-                payload=update,
-                now=now,
-            ):
-                new += 1
-    return new
+        return await store_many(
+            session, telegram_parse.CHANNEL, list(batch.values()), app.clock.now()
+        )
 
 
 class TelegramPoller:
