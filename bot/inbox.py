@@ -30,15 +30,15 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.app import App
+from bot.inbox_store import Payload as Payload
+from bot.inbox_store import store as store
+from bot.inbox_store import store_many as store_many
 from bot.messages import Inbound
 from bot.outbox import queued_in
 from bot.outbox_claim import ClaimedRow
@@ -47,7 +47,6 @@ from models import InboxUpdate, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-Payload = dict[str, Any]
 Parser = Callable[[Payload], Inbound | None]
 AfterHandled = Callable[[Payload], Awaitable[None]]
 Dispatch = Callable[[App, AsyncSession, Inbound], Awaitable[Sequence[OutboxMessage]]]
@@ -76,53 +75,6 @@ CHANNELS: dict[str, InboxChannel] = {}
 
 def register_channel(channel: InboxChannel) -> None:
     CHANNELS[channel.name] = channel
-
-
-async def store(
-    session: AsyncSession,
-    *,
-    channel: str,
-    update_key: str,
-    chat_key: str,
-    payload: Payload,
-    now: datetime,
-) -> bool:
-    """Insert one update unless it is already there; True when it is new."""
-    return await store_many(session, channel, [(update_key, chat_key, payload)], now) == 1
-
-
-async def store_many(
-    session: AsyncSession,
-    channel: str,
-    updates: Sequence[tuple[str, str, Payload]],
-    now: datetime,
-) -> int:
-    """Insert (update_key, chat_key, payload) rows in ONE statement, skipping those already
-    there; the number that were new."""
-    if not updates:
-        return 0
-    values = [
-        {
-            "channel": channel,
-            "update_key": update_key,
-            "chat_key": chat_key,
-            "payload": payload,
-            "status": "pending",
-            "attempts": 0,
-            "received_at": now,
-        }
-        for update_key, chat_key, payload in updates
-    ]
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    if dialect == "postgresql":
-        statement: Any = pg_insert(InboxUpdate).values(values)
-    elif dialect == "sqlite":
-        statement = sqlite_insert(InboxUpdate).values(values)
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_key"])
-    result = await session.execute(statement.returning(InboxUpdate.id))
-    return len(result.all())
 
 
 def backoff(attempts: int) -> timedelta:
@@ -209,6 +161,8 @@ class InboxProcessor:
         # chat may have a row the last claim could not take: one was pending behind it then,
         # or something was stored since. Otherwise every update cost one more, empty, claim.
         self._stored = 0
+        # Room promised to a storing channel that leases rows for us (take()).
+        self._reserved = 0
 
     @property
     def dispatch(self) -> Dispatch:
@@ -230,7 +184,7 @@ class InboxProcessor:
         while not self._stopping.is_set():
             # Cleared before claiming, so a wake during the claim is not lost.
             self._wake.clear()
-            room = self.concurrency - len(self._in_flight)
+            room = self.concurrency - len(self._in_flight) - self._reserved
             claimed: list[tuple[InboxUpdate, bool]] = []
             stored = self._stored
             if room > 0:
@@ -238,16 +192,32 @@ class InboxProcessor:
                     claimed = await self._claim_heads(room)
                 except Exception:
                     log.exception("inbox claim failed")
-            for row, more in claimed:
-                task = asyncio.create_task(self._handle(row))
-                self._in_flight.add(task)
-                task.add_done_callback(functools.partial(self._task_done, more, stored))
+            self._start(claimed, stored)
             if claimed and len(claimed) == room:
                 await asyncio.sleep(0)
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
         await self.drain()
+
+    def _start(self, rows: Sequence[tuple[InboxUpdate, bool]], stored: int) -> None:
+        for row, more in rows:
+            task = asyncio.create_task(self._handle(row))
+            self._in_flight.add(task)
+            task.add_done_callback(functools.partial(self._task_done, more, stored))
+
+    def reserve(self) -> int:
+        """Room for rows a channel leases while storing them (inbox_store.store_and_lease);
+        give it back with take(), whatever happened to the store."""
+        room = 0 if self._stopping.is_set() else self.concurrency - len(self._in_flight)
+        room = max(0, room - self._reserved)
+        self._reserved += room
+        return room
+
+    def take(self, reserved: int, rows: Sequence[tuple[InboxUpdate, bool]]) -> None:
+        """Handle rows leased to this process by a committed store, without claiming them."""
+        self._reserved -= reserved
+        self._start(rows, self._stored)
 
     async def drain(self) -> None:
         """Let rows in hand finish; what does not finish keeps its lease and is retried later."""

@@ -95,6 +95,7 @@ class Runner:
         self.scheduler = build_scheduler(self.app, worker=self.delivery)
         self.scheduler.start()
         if self.telegram is not None and self.telegram.poller is not None:
+            self.telegram.poller.processor = self.processor
             self._spawn(self.telegram.poller.run())
         http_app = build_http_app(
             self.app, inbox_stored=self.processor.wake, outbox_queued=self._wake_delivery
