@@ -163,6 +163,10 @@ class InboxProcessor:
         self._stored = 0
         # Room promised to a storing channel that leases rows for us (take()).
         self._reserved = 0
+        # Rows were stored that no claim has looked at yet: until one has, a channel leases
+        # nothing, or new updates would overtake older ones waiting for room (under load, some
+        # chats waited seconds while others went first).
+        self._backlog = True  # rows a previous process left: the first claim decides
 
     @property
     def dispatch(self) -> Dispatch:
@@ -173,6 +177,7 @@ class InboxProcessor:
     def wake(self) -> None:
         """Something was stored: look now instead of at the next idle poll."""
         self._stored += 1
+        self._backlog = True
         self._wake.set()
 
     def stop(self) -> None:
@@ -209,7 +214,8 @@ class InboxProcessor:
     def reserve(self) -> int:
         """Room for rows a channel leases while storing them (inbox_store.store_and_lease);
         give it back with take(), whatever happened to the store."""
-        room = 0 if self._stopping.is_set() else self.concurrency - len(self._in_flight)
+        busy = self._stopping.is_set() or self._backlog
+        room = 0 if busy else self.concurrency - len(self._in_flight)
         room = max(0, room - self._reserved)
         self._reserved += room
         return room
@@ -233,8 +239,12 @@ class InboxProcessor:
 
     async def _claim_heads(self, limit: int) -> list[tuple[InboxUpdate, bool]]:
         # Not durable: a lease lost with a crashed database server is a lease run out.
+        stored = self._stored
         async with self.app.db.transaction(durable=False) as session:
-            return await claim_heads(session, self.app.clock.now(), limit=limit, lease=self.lease)
+            rows = await claim_heads(session, self.app.clock.now(), limit=limit, lease=self.lease)
+        if len(rows) < limit and self._stored == stored:
+            self._backlog = False  # it took all that was free
+        return rows
 
     async def _claim(self, limit: int) -> list[InboxUpdate]:
         return [row for row, _ in await self._claim_heads(limit)]

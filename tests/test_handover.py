@@ -69,6 +69,9 @@ async def test_store_leases_the_first_update_of_each_free_chat(app: App) -> None
 
 async def test_processor_handles_rows_handed_over_without_claiming(app: App) -> None:
     processor = InboxProcessor(app, dispatch=echo_dispatch, concurrency=2)
+    # Until a claim has found nothing left over (from a previous process), nothing is leased.
+    assert processor.reserve() == 0
+    assert await processor.process_once() == 0
     claims = 0
     real_claim = processor._claim_heads
 
@@ -93,7 +96,13 @@ async def test_processor_handles_rows_handed_over_without_claiming(app: App) -> 
     await processor.drain()
     assert [r.status for r in await _inbox(app)] == ["done", "done"]
     assert claims == 0
-    assert processor.reserve() == 2
+    # Something stored without a lease (no room then): later updates must not overtake it.
+    processor.wake()
+    assert processor.reserve() == 0
+    await processor.process_once()  # takes all that is free: new updates may be leased again
+    room = processor.reserve()
+    assert room == 2
+    processor.take(room, [])
 
 
 async def test_finished_rows_do_not_claim_again_unless_their_chat_has_more(app: App) -> None:
