@@ -4,6 +4,7 @@
     python -m bench.run --quick             # tiny sizes (a couple of minutes)
     python -m bench.run --only baseline,delivery --json /tmp/out.json
     python -m bench.run --only sweeps --sweep-sizes 1000000:100   # one size
+    python -m bench.run --only report_flow --flow-sizes paced:50 --backends postgresql
 
 Names: baseline, report_flow (also gives memory), delivery, sweeps. PostgreSQL rows need a
 server at PATBM_BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres); without
@@ -71,7 +72,37 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="CASES:DUE,...",
         help="sweeps only at these sizes, e.g. 100000:1000 or 1000000:100,1000000:10000",
     )
+    parser.add_argument(
+        "--flow-sizes",
+        type=_flow_sizes,
+        default=None,
+        metavar="N,...,paced:N",
+        help="report_flow only these rows, e.g. paced:50 or 50,paced:50 (no telegram-limits row)",
+    )
+    parser.add_argument(
+        "--backends",
+        default=None,
+        metavar="NAME,...",
+        help="report_flow only on these backends: sqlite, postgresql",
+    )
     return parser.parse_args(argv)
+
+
+def _flow_sizes(value: str) -> tuple[list[int], int]:
+    """Closed-loop sizes and the paced size (0: none), from e.g. `10,50,paced:50`."""
+    closed: list[int] = []
+    paced = 0
+    try:
+        for item in (part.strip() for part in value.split(",")):
+            if item.startswith("paced:"):
+                paced = int(item.removeprefix("paced:"))
+            elif item:
+                closed.append(int(item))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected N[,N...][,paced:N], got {value!r}") from exc
+    if not closed and not paced:
+        raise argparse.ArgumentTypeError(f"no size in {value!r}")
+    return closed, paced
 
 
 def _sizes(value: str) -> list[tuple[int, int]]:
@@ -102,7 +133,11 @@ def selected(only: list[str]) -> list[str]:
 
 
 def plan(
-    quick: bool, postgres: bool, sweep_sizes: list[tuple[int, int]] | None = None
+    quick: bool,
+    postgres: bool,
+    sweep_sizes: list[tuple[int, int]] | None = None,
+    flow_sizes: tuple[list[int], int] | None = None,
+    only_backends: list[str] | None = None,
 ) -> dict[str, Callable[[Results, str], None]]:
     from bench.baseline import run_baseline
     from bench.delivery import run_delivery
@@ -110,6 +145,8 @@ def plan(
     from bench.sweeps import run_sweeps
 
     backends = ["sqlite", "postgresql"] if postgres else ["sqlite"]
+    if only_backends:
+        backends = [b for b in backends if b in only_backends]
 
     def baseline(results: Results, key: str) -> None:
         run_baseline(results, updates=300 if quick else 3000)
@@ -117,12 +154,13 @@ def plan(
     def report_flow(results: Results, key: str) -> None:
         from bench.residents import HUMAN_PACE, Pace
 
+        sizes, paced = flow_sizes or ([5] if quick else [10, 50, 200], 5 if quick else 50)
         run_report_flow(
             results,
-            sizes=[5] if quick else [10, 50, 200],
+            sizes=sizes,
             backends=backends,
-            with_telegram_limits=not quick,
-            paced=5 if quick else 50,
+            with_telegram_limits=not quick and flow_sizes is None,
+            paced=paced,
             pace=Pace(tap=(0.05, 0.2), typing=(0.1, 0.3)) if quick else HUMAN_PACE,
         )
 
@@ -187,7 +225,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = Results()
     failures: dict[str, str] = {}
     key = new_key()
-    steps = plan(args.quick, postgres, args.sweep_sizes)
+    only_backends = args.backends.split(",") if args.backends else None
+    steps = plan(args.quick, postgres, args.sweep_sizes, args.flow_sizes, only_backends)
     started = time.monotonic()
     for name in names:
         print(f"[{name}]", flush=True)

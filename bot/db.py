@@ -7,9 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -35,6 +36,13 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_ASYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
+
+# A pooled connection older than this is replaced at checkout: it outlives neither an idle
+# timeout of a firewall or pooler on the way, nor a server's setting change for long.
+POOL_RECYCLE_SECONDS = 1800
+
+
 def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
@@ -42,7 +50,14 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None)
         event.listen(sync_engine, "connect", _sqlite_pragmas)
         event.listen(sync_engine, "begin", _sqlite_begin_immediate)
         return engine
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # No pool_pre_ping: it costs a round trip on every checkout, i.e. on every transaction.
+    # What it guarded against (a server restart, a dropped connection) is handled on use
+    # instead: SQLAlchemy recognises asyncpg's disconnect errors, discards that connection and
+    # every other one opened before it (the whole pool's generation), so one transaction fails
+    # and the next gets a fresh connection. Every caller already survives a failed transaction:
+    # an inbox row is retried after its backoff, an outbox row after its lease, a scheduled job
+    # at its next tick, an HTTP request is answered 500 and resent by the platform.
+    kwargs: dict[str, Any] = {"pool_recycle": POOL_RECYCLE_SECONDS}
     if pool_size is not None:
         kwargs["pool_size"] = pool_size
     return create_async_engine(url, echo=echo, **kwargs)
@@ -51,9 +66,10 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None)
 class Database:
     """Owns the engine and the session factory of one process."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int | None = None) -> None:
         self.url = url
-        self.engine = create_engine(url, echo=echo)
+        self.pool_size = pool_size
+        self.engine = create_engine(url, echo=echo, pool_size=pool_size)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         # SQLite has one writer at a time. Without this, each task's connection thread waits for
         # the lock in SQLite's busy handler, which sleeps in growing steps (up to 100 ms): under
@@ -72,20 +88,53 @@ class Database:
         return self.url.startswith("postgresql")
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction: committed on success, rolled back on error."""
+    async def transaction(self, *, durable: bool = True) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction: committed on success, rolled back on error.
+
+        `durable=False` is for transactions whose loss in a crash of the database SERVER is
+        harmless, i.e. leases: on PostgreSQL their commit then does not wait for the WAL to
+        reach the disk (asynchronous commit). Everything else about the commit is unchanged:
+        it is atomic and visible to all at once, and the next durable commit flushes it too
+        (the WAL is written in order). Lost, a lease is as if it had run out: the row is
+        claimed again, which a lease must survive anyway. On this machine an fsync now and
+        then took up to a second: each one on a reply's path was its latency tail.
+        (SQLite in WAL mode with synchronous=NORMAL does not sync on commit at all.)
+        """
         async with self._writer, self.sessions() as session, session.begin():
+            if not durable and self.is_postgres:
+                await session.execute(_ASYNC_COMMIT)
             yield session
 
     async def ping(self) -> bool:
-        from sqlalchemy import text
-
         try:
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception:
             return False
         return True
+
+    async def warm(self, connections: int | None = None) -> None:
+        """Open the pool's connections now, at once, so the first users do not wait for them.
+
+        On PostgreSQL the first transactions after start otherwise each paid for a connect
+        (and asyncpg's type introspection on it): the first reports took up to a second.
+        """
+        if self.is_sqlite:
+            return
+        count = connections or self.pool_size or 5
+        opened = await asyncio.gather(*(self._open() for _ in range(count)), return_exceptions=True)
+        for conn in opened:
+            if not isinstance(conn, BaseException):
+                await conn.close()
+
+    async def _open(self) -> AsyncConnection:
+        conn = await self.engine.connect()
+        try:
+            await conn.execute(text("SELECT 1"))
+        except BaseException:
+            await conn.close()
+            raise
+        return conn
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -23,6 +23,13 @@ from models import ChatIdentity, Conversation, OutboxMessage, Staff
 
 log = logging.getLogger(__name__)
 
+# `last_inbound_at` is rewritten only when it moved by more than this: otherwise every turn
+# rewrote the identity row. It only opens WhatsApp's 24-hour window (bot/channels/
+# whatsapp_send.py: open while now - last_inbound_at < 24 h), and a stamp at most this much
+# older than the true last message closes the window that much EARLIER, never later: at worst a
+# message in the window's last minute goes as a template, which is allowed at any time.
+INBOUND_STAMP_STEP = timedelta(minutes=1)
+
 # Races between two instances (or two quick presses) are retried this often.
 RACE_RETRIES = 4
 GENERIC_ERROR = "Maaf, terjadi gangguan. Silakan coba lagi sebentar lagi."
@@ -67,7 +74,9 @@ async def _identity_and_conversation(
         identity, conversation = found[0], found[1]
     # Written with the rest of the turn's changes, in the same flush.
     identity.chat_id = inbound.chat_id
-    identity.last_inbound_at = now
+    stamp = identity.last_inbound_at
+    if stamp is None or now - as_utc(stamp) > INBOUND_STAMP_STEP:
+        identity.last_inbound_at = now
     if conversation is None:
         conversation = _new_conversation(app, inbound, identity, now)
         session.add(conversation)

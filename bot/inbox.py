@@ -23,27 +23,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.app import App
+from bot.inbox_store import Payload as Payload
+from bot.inbox_store import store as store
+from bot.inbox_store import store_many as store_many
 from bot.messages import Inbound
+from bot.outbox import queued_in
+from bot.outbox_claim import ClaimedRow
+from bot.outbox_delivery import DeliveryWorker
 from models import InboxUpdate, OutboxMessage
 
 log = logging.getLogger(__name__)
 
-Payload = dict[str, Any]
 Parser = Callable[[Payload], Inbound | None]
 AfterHandled = Callable[[Payload], Awaitable[None]]
 Dispatch = Callable[[App, AsyncSession, Inbound], Awaitable[Sequence[OutboxMessage]]]
@@ -74,37 +77,6 @@ def register_channel(channel: InboxChannel) -> None:
     CHANNELS[channel.name] = channel
 
 
-async def store(
-    session: AsyncSession,
-    *,
-    channel: str,
-    update_key: str,
-    chat_key: str,
-    payload: Payload,
-    now: datetime,
-) -> bool:
-    """Insert one update unless it is already there; True when it is new."""
-    values = {
-        "channel": channel,
-        "update_key": update_key,
-        "chat_key": chat_key,
-        "payload": payload,
-        "status": "pending",
-        "attempts": 0,
-        "received_at": now,
-    }
-    dialect = session.bind.dialect.name if session.bind is not None else ""
-    if dialect == "postgresql":
-        statement: Any = pg_insert(InboxUpdate).values(**values)
-    elif dialect == "sqlite":
-        statement = sqlite_insert(InboxUpdate).values(**values)
-    else:  # pragma: no cover - only the two supported databases
-        raise RuntimeError(f"unsupported database {dialect}")
-    statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_key"])
-    result = await session.execute(statement.returning(InboxUpdate.id))
-    return result.scalar_one_or_none() is not None
-
-
 def backoff(attempts: int) -> timedelta:
     """After the n-th failed attempt: 2, 4, 8 ... seconds, at most five minutes."""
     return timedelta(seconds=min(300, 2 ** max(1, attempts)))
@@ -114,24 +86,30 @@ async def claim(
     session: AsyncSession, now: datetime, *, limit: int, lease: timedelta = LEASE
 ) -> list[InboxUpdate]:
     """Lease up to `limit` rows: per chat only its oldest pending row, and only if it is free."""
-    oldest_per_chat = (
-        select(func.min(InboxUpdate.id))
+    return [row for row, _ in await claim_heads(session, now, limit=limit, lease=lease)]
+
+
+async def claim_heads(
+    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta = LEASE
+) -> list[tuple[InboxUpdate, bool]]:
+    """claim(), and with each row whether its chat has more pending rows behind it."""
+    heads = (
+        select(func.min(InboxUpdate.id).label("id"), func.count().label("pending"))
         .where(InboxUpdate.status == "pending")
         .group_by(InboxUpdate.chat_key)
+        .subquery()
     )
     query = (
-        select(InboxUpdate)
-        .where(
-            InboxUpdate.id.in_(oldest_per_chat),
-            (InboxUpdate.locked_until.is_(None)) | (InboxUpdate.locked_until <= now),
-        )
+        select(InboxUpdate, heads.c.pending)
+        .join(heads, InboxUpdate.id == heads.c.id)
+        .where((InboxUpdate.locked_until.is_(None)) | (InboxUpdate.locked_until <= now))
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = list((await session.scalars(query)).all())
-    for row in rows:
+        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
+    rows = [(row, int(pending) > 1) for row, pending in (await session.execute(query)).all()]
+    for row, _ in rows:
         row.attempts += 1
         row.locked_until = now + lease
     return rows
@@ -164,6 +142,7 @@ class InboxProcessor:
         lease: timedelta = LEASE,
         idle_poll_seconds: float = 1.0,
         on_committed: Callable[[], None] | None = None,
+        delivery: DeliveryWorker | None = None,
     ) -> None:
         self.app = app
         self._dispatch = dispatch
@@ -173,9 +152,21 @@ class InboxProcessor:
         self.idle_poll_seconds = idle_poll_seconds
         # Called after each commit that queued replies (the outbox worker's wake()).
         self.on_committed = on_committed
+        # The delivery worker of this process, if any: replies are handed to it directly.
+        self.delivery = delivery
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._in_flight: set[asyncio.Task[None]] = set()
+        # Counts wake() calls (something stored). A finished row wakes the loop only if its
+        # chat may have a row the last claim could not take: one was pending behind it then,
+        # or something was stored since. Otherwise every update cost one more, empty, claim.
+        self._stored = 0
+        # Room promised to a storing channel that leases rows for us (take()).
+        self._reserved = 0
+        # Rows were stored that no claim has looked at yet: until one has, a channel leases
+        # nothing, or new updates would overtake older ones waiting for room (under load, some
+        # chats waited seconds while others went first).
+        self._backlog = True  # rows a previous process left: the first claim decides
 
     @property
     def dispatch(self) -> Dispatch:
@@ -185,6 +176,8 @@ class InboxProcessor:
 
     def wake(self) -> None:
         """Something was stored: look now instead of at the next idle poll."""
+        self._stored += 1
+        self._backlog = True
         self._wake.set()
 
     def stop(self) -> None:
@@ -196,17 +189,15 @@ class InboxProcessor:
         while not self._stopping.is_set():
             # Cleared before claiming, so a wake during the claim is not lost.
             self._wake.clear()
-            room = self.concurrency - len(self._in_flight)
-            claimed: list[InboxUpdate] = []
+            room = self.concurrency - len(self._in_flight) - self._reserved
+            claimed: list[tuple[InboxUpdate, bool]] = []
+            stored = self._stored
             if room > 0:
                 try:
-                    claimed = await self._claim(room)
+                    claimed = await self._claim_heads(room)
                 except Exception:
                     log.exception("inbox claim failed")
-            for row in claimed:
-                task = asyncio.create_task(self._handle(row))
-                self._in_flight.add(task)
-                task.add_done_callback(self._task_done)
+            self._start(claimed, stored)
             if claimed and len(claimed) == room:
                 await asyncio.sleep(0)
                 continue
@@ -214,19 +205,49 @@ class InboxProcessor:
                 await asyncio.wait_for(self._wake.wait(), self.idle_poll_seconds)
         await self.drain()
 
+    def _start(self, rows: Sequence[tuple[InboxUpdate, bool]], stored: int) -> None:
+        for row, more in rows:
+            task = asyncio.create_task(self._handle(row))
+            self._in_flight.add(task)
+            task.add_done_callback(functools.partial(self._task_done, more, stored))
+
+    def reserve(self) -> int:
+        """Room for rows a channel leases while storing them (inbox_store.store_and_lease);
+        give it back with take(), whatever happened to the store."""
+        busy = self._stopping.is_set() or self._backlog
+        room = 0 if busy else self.concurrency - len(self._in_flight)
+        room = max(0, room - self._reserved)
+        self._reserved += room
+        return room
+
+    def take(self, reserved: int, rows: Sequence[tuple[InboxUpdate, bool]]) -> None:
+        """Handle rows leased to this process by a committed store, without claiming them."""
+        self._reserved -= reserved
+        self._start(rows, self._stored)
+
     async def drain(self) -> None:
         """Let rows in hand finish; what does not finish keeps its lease and is retried later."""
         if self._in_flight:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
-    def _task_done(self, task: asyncio.Task[None]) -> None:
+    def _task_done(self, more: bool, stored: int, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        # A chat's next row may now be claimable.
-        self._wake.set()
+        # The chat's next row is claimable now, if it has one: the claim skipped it while this
+        # row was in hand. (The idle poll still finds anything else, e.g. a retry coming due.)
+        if more or self._stored != stored:
+            self._wake.set()
+
+    async def _claim_heads(self, limit: int) -> list[tuple[InboxUpdate, bool]]:
+        # Not durable: a lease lost with a crashed database server is a lease run out.
+        stored = self._stored
+        async with self.app.db.transaction(durable=False) as session:
+            rows = await claim_heads(session, self.app.clock.now(), limit=limit, lease=self.lease)
+        if len(rows) < limit and self._stored == stored:
+            self._backlog = False  # it took all that was free
+        return rows
 
     async def _claim(self, limit: int) -> list[InboxUpdate]:
-        async with self.app.db.transaction() as session:
-            return await claim(session, self.app.clock.now(), limit=limit, lease=self.lease)
+        return [row for row, _ in await self._claim_heads(limit)]
 
     async def process_once(self) -> int:
         """Claim and handle what is free now, concurrently; the number of rows handled."""
@@ -259,12 +280,15 @@ class InboxProcessor:
             return
         payload: Payload = row.payload
         queued = 0
+        handed: list[ClaimedRow] = []
+        unhanded = False
         started = time.monotonic()
         try:
             async with self.app.db.transaction() as session:
                 inbound = channel.parse(payload)
                 if inbound is not None:
                     queued = len(await self.dispatch(self.app, session, inbound))
+                handed, unhanded = await self._hand_over(session)
                 # Marked done only if it is still ours: pending, and not claimed again since
                 # (a lease that ran out mid-handling). Otherwise this transaction rolls back
                 # whole, and the other claim's handling is the one that counts.
@@ -294,13 +318,26 @@ class InboxProcessor:
         metrics.update_handled(channel_name, "ok")
         metrics.observe_handler_latency(time.monotonic() - started, channel_name)
         log.info("inbox row %s handled (%s replies)", row_id, queued)
-        if queued and self.on_committed is not None:
+        if handed and self.delivery is not None:
+            self.delivery.start(handed)
+        if unhanded and self.on_committed is not None:
             self.on_committed()
         if channel.after_handled is not None:
             try:
                 await channel.after_handled(payload)
             except Exception as exc:
                 log.info("inbox row %s: after-handled step failed: %s", row_id, type(exc).__name__)
+
+    async def _hand_over(self, session: AsyncSession) -> tuple[list[ClaimedRow], bool]:
+        """Lease this transaction's new outbox rows to delivery (sent right after the commit);
+        and whether delivery must still look for some (its claim takes them)."""
+        rows = queued_in(session)
+        if self.delivery is None:
+            return [], bool(rows)
+        handed = await self.delivery.lease_new(session, rows, self.app.clock.now())
+        # A row behind a handed one in its chat follows it without a claim (ClaimedRow.followed).
+        covered = {(r.channel, r.chat_id) for r in handed}
+        return handed, any((r.channel, r.chat_id) not in covered for r in rows)
 
     async def _failed(self, row_id: int, channel: str, attempts: int, exc: Exception) -> None:
         # The class name only: a message could quote the user's text.

@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Reply
 from models import OutboxMessage
 
+QUEUED = "outbox_queued"
+
 
 def enqueue(
     session: AsyncSession,
@@ -37,4 +39,11 @@ def enqueue(
         created_at=now,
     )
     session.add(message)
+    # So that the transaction's owner can hand what it queued to delivery (bot/inbox.py).
+    session.info.setdefault(QUEUED, []).append(message)
     return message
+
+
+def queued_in(session: AsyncSession) -> list[OutboxMessage]:
+    """The rows enqueue() added in this session that are still in it (not rolled back)."""
+    return [m for m in session.info.get(QUEUED, []) if m in session]

@@ -36,13 +36,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import random
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,21 +53,12 @@ from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sende
 from bot.clock import as_utc
 from bot.delivery_failure import handle_permanent_failure
 from bot.messages import Reply
-from bot.outbox_claim import due_heads
+from bot.outbox_claim import ClaimedRow as ClaimedRow
+from bot.outbox_claim import due_heads, lease_new_heads
 from bot.ratelimit import RateLimiter
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ClaimedRow:
-    id: int
-    channel: str
-    chat_id: str
-    payload: dict[str, Any]
-    kind: str
-    attempts: int
 
 
 @dataclass
@@ -134,11 +125,16 @@ class DeliveryWorker:
         self._running = False
         self._in_flight: set[asyncio.Task[None]] = set()
         self._outcomes: list[tuple[ClaimedRow, SendResult | Exception, asyncio.Future[None]]] = []
+        # Counts wake() calls. A finished send claims again only if its chat may have a row the
+        # last claim could not take (queued behind it then, or anything queued since); not
+        # after every message, which cost an empty claim transaction per message.
+        self._wakes = 0
         self._recorder: asyncio.Task[None] | None = None
 
     # -- the loop ---------------------------------------------------------------------------
 
     def wake(self) -> None:
+        self._wakes += 1
         self._wake.set()
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
@@ -162,6 +158,7 @@ class DeliveryWorker:
                 free = self.max_in_flight - len(self._in_flight)
                 claimed: list[ClaimedRow] = []
                 idle = self.app.settings.outbox_poll_seconds
+                wakes = self._wakes
                 if free > 0:
                     try:
                         claimed, idle = await self._claim(free)
@@ -170,7 +167,7 @@ class DeliveryWorker:
                 for row in claimed:
                     task = asyncio.create_task(self._deliver_and_count(row))
                     self._in_flight.add(task)
-                    task.add_done_callback(self._task_done)
+                    task.add_done_callback(functools.partial(self._task_done, row.followed, wakes))
                 if claimed and len(claimed) == free:
                     await asyncio.sleep(0)
                     continue
@@ -182,9 +179,12 @@ class DeliveryWorker:
             self._running = False
             self._stopped.set()
 
-    def _task_done(self, task: asyncio.Task[None]) -> None:
+    def _task_done(self, followed: bool, wakes: int, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)
-        self._wake.set()  # a chat's next row may be claimable now
+        # The chat's next row is claimable now, if it has one. A row that was retried or
+        # failed needs no wake: its retry is due later, and the sleep is bounded by the poll.
+        if followed or self._wakes != wakes:
+            self._wake.set()
 
     async def _idle(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
@@ -208,6 +208,10 @@ class DeliveryWorker:
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_queued())
         await done
+        if not isinstance(outcome, SendResult):
+            # Retried, or queued again as a template: claim again, which also learns when the
+            # retry is due (a Telegram 429's retry_after is often shorter than the poll).
+            self._wake.set()
 
     async def _record_queued(self) -> None:
         while self._outcomes:
@@ -243,7 +247,10 @@ class DeliveryWorker:
             return [], self.app.settings.outbox_poll_seconds
         now = self.app.clock.now()
         lease = timedelta(seconds=self.app.settings.outbox_lease_seconds)
-        async with self.app.db.transaction() as session:
+        # Not durable (see Database.transaction): lost with a crashed database server, the
+        # lease is as if it had run out, and the attempt is not counted; the outcome's commit,
+        # which is durable, makes both durable with it.
+        async with self.app.db.transaction(durable=False) as session:
             heads = await due_heads(
                 session, now, list(self.senders), limit, self.app.db.is_postgres
             )
@@ -253,10 +260,39 @@ class DeliveryWorker:
                 row.attempts += 1
                 claimed.append(
                     ClaimedRow(
-                        row.id, row.channel, row.chat_id, row.payload, row.kind, row.attempts
+                        row.id,
+                        row.channel,
+                        row.chat_id,
+                        row.payload,
+                        row.kind,
+                        row.attempts,
+                        followed=row.id in heads.followed,
                     )
                 )
         return claimed, self._seconds_to(heads.earliest)
+
+    # -- hand-over: rows leased by the transaction that queued them ------------------------
+
+    async def lease_new(
+        self, session: AsyncSession, rows: Sequence[OutboxMessage], now: datetime
+    ) -> list[ClaimedRow]:
+        """In the producer's transaction: lease its new rows that head their chat (start()
+        sends them after the commit, with no claim transaction in between); see
+        bot/outbox_claim.py `lease_new_heads`."""
+        if self._stopping or not self._running:
+            return []
+        lease = timedelta(seconds=self.app.settings.outbox_lease_seconds)
+        return await lease_new_heads(session, rows, now, set(self.senders), lease)
+
+    def start(self, rows: Sequence[ClaimedRow]) -> None:
+        """Send rows leased by lease_new() once their transaction has committed."""
+        if self._stopping:
+            return  # their leases run out and another process sends them
+        wakes = self._wakes
+        for row in rows:
+            task = asyncio.create_task(self._deliver_and_count(row))
+            self._in_flight.add(task)
+            task.add_done_callback(functools.partial(self._task_done, row.followed, wakes))
 
     async def deliver(self, row: ClaimedRow) -> DeliveryResult:
         return await self._record([(row, await self._send(row))])

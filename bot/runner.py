@@ -21,6 +21,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import sqlite_checkpoint
 from bot.app import App
 from bot.channels import whatsapp
 from bot.channels.base import ChannelStartError, Sender
@@ -70,6 +71,8 @@ class Runner:
         if not await self.app.db.ping():
             log.error("patbm run: the database is not reachable")
             return 1
+        await self.app.db.warm()
+        checkpoints = await sqlite_checkpoint.take_over(self.app.db)
         if self.app.settings.telegram_enabled:
             try:
                 self.telegram = await start_telegram(self.app, on_stored=self.processor.wake)
@@ -82,13 +85,17 @@ class Runner:
             self.senders[sender.channel] = sender
         if not self.senders:
             log.warning("patbm run: no channel configured (set PATBM_TELEGRAM_TOKEN)")
+        if checkpoints:
+            self._spawn(sqlite_checkpoint.run(self.app.db, self.stopping))
         self._spawn(self.processor.run())
         self.delivery = DeliveryWorker(self.app, self.senders)
+        self.processor.delivery = self.delivery
         self._spawn(self.delivery.run())
         # The scheduler's outbox job nudges the same worker instead of building its own.
         self.scheduler = build_scheduler(self.app, worker=self.delivery)
         self.scheduler.start()
         if self.telegram is not None and self.telegram.poller is not None:
+            self.telegram.poller.processor = self.processor
             self._spawn(self.telegram.poller.run())
         http_app = build_http_app(
             self.app, inbox_stored=self.processor.wake, outbox_queued=self._wake_delivery

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm.exc import StaleDataError
 
 from bot.app import App
+from bot.clock import FixedClock, as_utc
 from bot.dispatch import dispatch, dispatch_in_transaction
 from bot.messages import Inbound, Reply
 from bot.staff import add_staff
@@ -222,3 +223,24 @@ async def test_reply_payloads_round_trip(app: App) -> None:
     queued: list[Any] = await dispatch_in_transaction(app, Inbound("whatsapp", "1", "1", text="x"))
     replies = [Reply.from_json(q.payload) for q in queued]
     assert replies[-1].options and replies[-1].options[0].id == "r:danger:y"
+
+
+async def test_last_inbound_at_is_rewritten_only_when_it_moved_a_minute(app: App) -> None:
+    # Fewer writes per turn; the window it opens closes at most a minute early, never late.
+    assert isinstance(app.clock, FixedClock)
+    await seed_areas(app)
+    first = app.clock.now()
+    await dispatch_in_transaction(app, Inbound("telegram", "42", "chat-42", text="halo"))
+
+    async def stamp() -> object:
+        async with app.db.transaction() as session:
+            identity = await session.scalar(select(ChatIdentity))
+            assert identity is not None and identity.last_inbound_at is not None
+            return as_utc(identity.last_inbound_at)
+
+    app.clock.advance(seconds=50)
+    await dispatch_in_transaction(app, Inbound("telegram", "42", "chat-42", text="lagi"))
+    assert await stamp() == first
+    app.clock.advance(seconds=20)
+    await dispatch_in_transaction(app, Inbound("telegram", "42", "chat-42", text="lagi"))
+    assert await stamp() == app.clock.now()

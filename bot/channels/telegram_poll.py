@@ -24,7 +24,9 @@ from telegram import Bot
 
 from bot.app import App
 from bot.channels import telegram_parse
-from bot.inbox import store
+from bot.inbox import LEASE, InboxProcessor
+from bot.inbox_store import store_and_lease
+from models import InboxUpdate
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +42,38 @@ async def start_webhook_mode(bot: Bot, url: str, secret: str) -> None:
     await bot.set_webhook(url=url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
 
 
-async def store_updates(app: App, updates: list[dict[str, Any]]) -> int:
-    """Store a batch in one transaction; the number of updates that were new."""
-    new = 0
-    async with app.db.transaction() as session:
-        now = app.clock.now()
-        for update in updates:
-            if await store(
+async def store_updates(
+    app: App, updates: list[dict[str, Any]], processor: InboxProcessor | None = None
+) -> tuple[int, int]:
+    """Store a batch with one INSERT in one transaction; how many were new, and how many of
+    those were handed to `processor`.
+
+    With the `processor` of this process, the updates it has room for are stored already
+    leased to it and handed over after the commit (no claim transaction in between).
+    """
+    # A key twice in one batch: one multi-row INSERT may not touch a row twice (PostgreSQL's
+    # ON CONFLICT refuses it), so the first copy is kept, as separate inserts would have done.
+    batch: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    for update in updates:
+        key = telegram_parse.update_key(update)
+        batch.setdefault(key, (key, telegram_parse.chat_key(update), update))
+    room = processor.reserve() if processor is not None else 0
+    committed: list[tuple[InboxUpdate, bool]] = []
+    try:
+        async with app.db.transaction() as session:
+            new, leased = await store_and_lease(
                 session,
-                channel=telegram_parse.CHANNEL,
-                update_key=telegram_parse.update_key(update),
-                chat_key=telegram_parse.chat_key(update),
-                payload=update,
-                now=now,
-            ):
-                new += 1
-    return new
+                telegram_parse.CHANNEL,
+                list(batch.values()),
+                app.clock.now(),
+                limit=room,
+                lease=processor.lease if processor is not None else LEASE,
+            )
+        committed = leased
+    finally:
+        if processor is not None:
+            processor.take(room, committed)
+    return new, len(committed)
 
 
 class TelegramPoller:
@@ -82,6 +100,8 @@ class TelegramPoller:
         self._stopping = asyncio.Event()
         self.offset: int | None = None
         self.failures = 0
+        # The inbox processor of this process, to hand it what it has room for (runner.py).
+        self.processor: InboxProcessor | None = None
 
     def stop(self) -> None:
         self._stopping.set()
@@ -111,10 +131,10 @@ class TelegramPoller:
         updates = await self.fetch()
         if not updates:
             return 0
-        new = await store_updates(self.app, updates)
+        new, handed = await store_updates(self.app, updates, self.processor)
         # Only now, with the batch committed, may the next call confirm it.
         self.offset = max(int(u["update_id"]) for u in updates) + 1
-        if new and self.on_stored is not None:
+        if new > handed and self.on_stored is not None:
             self.on_stored()
         log.info("telegram: stored %s new of %s updates", new, len(updates))
         return new

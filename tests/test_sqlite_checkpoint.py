@@ -1,0 +1,36 @@
+"""`patbm run` on SQLite checkpoints the WAL in a task of its own, not inside commits."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from bot import sqlite_checkpoint
+from bot.app import App
+
+
+async def test_commits_stop_checkpointing_and_the_task_does_it(app: App) -> None:
+    if not app.db.is_sqlite:
+        assert not await sqlite_checkpoint.take_over(app.db)
+        pytest.skip("SQLite only")
+    assert await sqlite_checkpoint.take_over(app.db)
+    async with app.db.engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA wal_autocheckpoint"))).scalar() == 0
+    async with app.db.transaction() as session:
+        await session.execute(text("CREATE TABLE probe (x INTEGER)"))
+        await session.execute(text("INSERT INTO probe VALUES (1)"))
+    stopping = asyncio.Event()
+    task = asyncio.create_task(sqlite_checkpoint.run(app.db, stopping, every=0.01))
+    await asyncio.sleep(0.1)
+    stopping.set()
+    await task
+    async with app.db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        cursor = await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        busy, frames, done = await cursor.fetchone()
+        # Every frame of the WAL is already in the database file.
+        assert busy == 0 and frames == done
