@@ -234,7 +234,8 @@ class InboxProcessor:
         self._in_flight.discard(task)
         # The chat's next row is claimable now, if it has one: the claim skipped it while this
         # row was in hand. (The idle poll still finds anything else, e.g. a retry coming due.)
-        if more or self._stored != stored:
+        # So is any row a claim left for lack of room (the backlog): a finished row frees one.
+        if more or self._stored != stored or self._backlog:
             self._wake.set()
 
     async def _claim_heads(self, limit: int) -> list[tuple[InboxUpdate, bool]]:

@@ -250,3 +250,21 @@ async def test_a_row_claimed_again_meanwhile_is_handled_by_the_newer_claim_only(
     await processor._handle(stale)  # too late as well once it is done
     assert [r.status for r in await _rows(app)] == ["done"]
     assert await _outbox_texts(app) == ["echo: slow"]
+
+
+async def test_a_finished_row_makes_room_for_other_chats_at_once(app: App) -> None:
+    """At capacity, rows of other chats wait for room, not for the idle poll."""
+    import asyncio
+
+    processor = InboxProcessor(app, dispatch=echo_dispatch, concurrency=2, idle_poll_seconds=600)
+    for user in range(1, 7):
+        await _store(app, str(user), user, text=f"m{user}")
+    task = asyncio.create_task(processor.run())
+    processor.wake()
+
+    async def all_answered() -> bool:
+        return len(await _outbox_texts(app)) >= 6
+
+    await eventually(all_answered, within=10, what="six replies")
+    processor.stop()
+    await asyncio.wait_for(task, 10)

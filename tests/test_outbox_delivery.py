@@ -212,3 +212,17 @@ async def test_outcomes_that_arrive_together_are_recorded_together(app: App) -> 
     await asyncio.wait_for(task, 5)
     assert sum(writes) == 10 and len(writes) < 10
     assert all(r.status == "sent" and r.platform_message_id for r in await rows(app))
+
+
+async def test_a_finished_send_makes_room_for_other_chats_at_once(app: App) -> None:
+    """At capacity, rows of other chats wait for room, not for the poll: each chat's last row
+    (nothing behind it) must still free its slot for them."""
+    app.settings.outbox_poll_seconds = 600  # only a wake can get the rest sent in time
+    await queue(app, [f"c{n}" for n in range(6)], 1)
+    sender = FakeSender()
+    w = worker(app, sender, max_in_flight=2)
+    task = asyncio.create_task(w.run())
+    await eventually(lambda: w.totals.sent == 6, within=10)
+    await w.stop()
+    await asyncio.wait_for(task, 5)
+    assert sorted(s.chat_id for s in sender.sent) == [f"c{n}" for n in range(6)]
