@@ -27,6 +27,10 @@ class ClaimedRow:
     # Its chat had more rows queued behind it at the claim: claim again once it is done.
     followed: bool = False
 
+    @classmethod
+    def of(cls, row: OutboxMessage, *, followed: bool) -> ClaimedRow:
+        return cls(row.id, row.channel, row.chat_id, row.payload, row.kind, row.attempts, followed)
+
 
 @dataclass
 class Heads:
@@ -121,15 +125,4 @@ async def lease_new_heads(
         row.locked_until = now + lease
         row.attempts = (row.attempts or 0) + 1
     await session.flush()  # the ids
-    return [
-        ClaimedRow(
-            row.id,
-            row.channel,
-            row.chat_id,
-            row.payload,
-            row.kind,
-            row.attempts,
-            followed=chat in followed,
-        )
-        for chat, row in heads.items()
-    ]
+    return [ClaimedRow.of(row, followed=chat in followed) for chat, row in heads.items()]

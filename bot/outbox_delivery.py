@@ -263,17 +263,7 @@ class DeliveryWorker:
             for row in heads.rows:
                 row.locked_until = now + lease
                 row.attempts += 1
-                claimed.append(
-                    ClaimedRow(
-                        row.id,
-                        row.channel,
-                        row.chat_id,
-                        row.payload,
-                        row.kind,
-                        row.attempts,
-                        followed=row.id in heads.followed,
-                    )
-                )
+                claimed.append(ClaimedRow.of(row, followed=row.id in heads.followed))
         return claimed, self._seconds_to(heads.earliest)
 
     # -- hand-over: rows leased by the transaction that queued them ------------------------
