@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, partial
@@ -52,6 +53,7 @@ from bot.escalation_notices import (
 )
 from bot.escalation_writes import WRITTEN, insert_events, update_cases
 from bot.i18n import Translator
+from bot.messages import Reply
 from bot.notice_groups import Notice, outbox_rows
 from bot.settings import Settings
 from bot.worktime import WorkCalendar
@@ -162,48 +164,32 @@ def _plan(original: DueCase, batch: Batch) -> Planned:
         case.reminded_at = batch.now
         staff = batch.staff.get(case.assignee_id) if case.assignee_id else None
         if staff is not None:
-            reply = partial(
+            stamp = int(batch.now.timestamp())
+            _notice(
+                out,
+                batch,
+                staff,
                 update_reminder_reply,
-                _translator(staff.language),
-                case.id,
-                case.reference,
-                batch.kelurahan(case),
-                batch.settings,
-            )
-            out.notices.append(
-                batch.reachable_notice(
-                    staff,
-                    case,
-                    kind="reminder",
-                    group="update",
-                    reply=reply,
-                    dedupe_key=f"remind:{case.id}:{int(batch.now.timestamp())}:{staff.id}",
-                    line=(case.reference, batch.kelurahan(case), False),
-                )
+                "reminder",
+                "update",
+                f"remind:{case.id}:{stamp}:{staff.id}",
+                settings=batch.settings,
             )
         out.counter = "update_reminders"
     elif kind == "referral":
         _event(out, "reminder_sent", {"rule": "referral"})
         case.reminded_at = batch.now
         for staff in batch.dinas():
-            reply = partial(
+            stamp = int(batch.now.timestamp())
+            _notice(
+                out,
+                batch,
+                staff,
                 referral_reminder_reply,
-                _translator(staff.language),
-                case.id,
-                case.reference,
-                batch.kelurahan(case),
-                batch.settings,
-            )
-            out.notices.append(
-                batch.reachable_notice(
-                    staff,
-                    case,
-                    kind="reminder",
-                    group="referral",
-                    reply=reply,
-                    dedupe_key=f"referral:{case.id}:{int(batch.now.timestamp())}:{staff.id}",
-                    line=(case.reference, batch.kelurahan(case), False),
-                )
+                "reminder",
+                "referral",
+                f"referral:{case.id}:{stamp}:{staff.id}",
+                settings=batch.settings,
             )
         out.counter = "referral_reminders"
     elif kind == "resolve":
@@ -212,30 +198,52 @@ def _plan(original: DueCase, batch: Batch) -> Planned:
         _event(out, "escalated", data)
         darurat = case.priority == CasePriority.DARURAT
         for staff in batch.dinas():
-            reply = partial(
+            _notice(
+                out,
+                batch,
+                staff,
                 dinas_escalation_reply,
-                _translator(staff.language),
-                case.id,
-                case.reference,
-                batch.kelurahan(case),
+                "escalation",
+                "resolve",
+                f"esc:{case.id}:dinas:{staff.id}",
+                urgent=darurat,
                 darurat=darurat,
                 days_open=max(0, (batch.now - case.created_at).days),
                 settings=batch.settings,
             )
-            out.notices.append(
-                batch.reachable_notice(
-                    staff,
-                    case,
-                    kind="escalation",
-                    group="resolve",
-                    reply=reply,
-                    dedupe_key=f"esc:{case.id}:dinas:{staff.id}",
-                    line=(case.reference, batch.kelurahan(case), darurat),
-                )
-            )
         out.counter = "to_dinas"
     _replan(case, batch)
     return out
+
+
+def _notice(
+    out: Planned,
+    batch: Batch,
+    staff: StaffRecord,
+    build: Callable[..., Reply],
+    kind: str,
+    group: str,
+    dedupe_key: str,
+    *,
+    urgent: bool = False,
+    **extra: Any,
+) -> None:
+    """A notice of `out.case` to `staff`; its own message (`build` with the case's reference,
+    kelurahan and `extra`) is built only if it stays the recipient's only one of its group."""
+    case = out.case
+    kelurahan = batch.kelurahan(case)
+    reply = partial(build, _translator(staff.language), case.id, case.reference, kelurahan, **extra)
+    out.notices.append(
+        batch.reachable_notice(
+            staff,
+            case,
+            kind=kind,
+            group=group,
+            reply=reply,
+            dedupe_key=dedupe_key,
+            line=(case.reference, kelurahan, urgent),
+        )
+    )
 
 
 def _accept_missed(case: DueCase, batch: Batch, out: Planned) -> None:
