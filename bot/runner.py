@@ -29,7 +29,8 @@ from bot.channels.telegram_start import TelegramChannel, start_telegram
 from bot.http import build_http_app, build_server
 from bot.inbox import InboxProcessor
 from bot.outbox_delivery import DeliveryWorker
-from bot.scheduler import RUNNING_JOBS, build_scheduler
+from bot.scheduler import SHUTDOWN_GRACE_SECONDS, build_scheduler
+from bot.scheduler import shutdown as shutdown_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -116,13 +117,17 @@ class Runner:
         self.processor.stop()
         if self.delivery is not None:
             await self.delivery.stop()
+        stopping = list(self._tasks)
         if self.scheduler is not None:
-            with contextlib.suppress(Exception):
-                self.scheduler.shutdown(wait=False)
-        jobs = [job for job in RUNNING_JOBS if not job.done()]
-        _done, pending = await asyncio.wait([*self._tasks, *jobs], timeout=20)
+            # Lets the job runs in progress finish (bounded) before the database is closed.
+            stopping.append(asyncio.create_task(shutdown_scheduler(self.scheduler)))
+        _done, pending = await asyncio.wait(stopping, timeout=SHUTDOWN_GRACE_SECONDS + 10)
         for task in pending:
             task.cancel()
+        if pending:
+            # Awaited once cancelled: a task cancelled again by asyncio.run's exit while it
+            # closes an aiosqlite connection can wait for ever (bot/scheduler.py, `_scheduled`).
+            await asyncio.wait(pending, timeout=10)
         if self.telegram is not None:
             await self.telegram.close()
         for sender in self.senders.values():

@@ -104,26 +104,39 @@ async def run_job(
     raise ValueError(f"unknown job {name!r} (one of: {', '.join(JOB_NAMES)})")
 
 
-# Jobs running now in this process. `patbm run` lets them finish before it closes the database:
-# cancelled inside a statement (asyncio.run cancels what is left at exit), an aiosqlite
-# connection could wait for ever for a close that its stopped thread never answers.
+# Job runs in progress in this process (each its own task, see `_scheduled`). `shutdown` lets
+# them finish before the database is closed.
 RUNNING_JOBS: set[asyncio.Task[Any]] = set()
+# How long `shutdown` waits for running jobs before it cancels them.
+SHUTDOWN_GRACE_SECONDS = 20.0
 
 
-async def _scheduled(app: App, name: str, worker: DeliveryWorker | None) -> None:
-    task = asyncio.current_task()
-    if task is not None:
-        RUNNING_JOBS.add(task)
+async def _run_logged(app: App, name: str, worker: DeliveryWorker | None) -> None:
     # A failing run is logged and tried again at the next tick; it never stops the scheduler.
     try:
         result = await run_job(app, name, app.clock.now(), worker=worker)
     except Exception:
         log.exception("scheduled job %s failed", name)
         return
-    finally:
-        RUNNING_JOBS.discard(task)
     if result is not None:
         log.debug("scheduled job %s: %s", name, result)
+
+
+async def _scheduled(app: App, name: str, worker: DeliveryWorker | None) -> None:
+    """What APScheduler runs: the job in a task of its own, shielded from APScheduler.
+
+    AsyncIOScheduler's executor cancels every job task it started when the scheduler shuts
+    down, `wait=False` or not. Cancelled inside an aiosqlite statement, SQLAlchemy invalidates
+    the connection: a shielded graceful close runs while the cancelled task force-stops the
+    connection's thread if it is cancelled again (as asyncio.run and pytest's loop teardown do
+    with what is left). aiosqlite's close() then waits for its own stop() behind the stop that
+    already ended the thread: a future nobody resolves, and the loop's teardown waits for ever.
+    So only this wrapper is cancelled; the run goes on, and `shutdown` waits for it.
+    """
+    task = asyncio.create_task(_run_logged(app, name, worker), name=f"scheduled job {name}")
+    RUNNING_JOBS.add(task)
+    task.add_done_callback(RUNNING_JOBS.discard)
+    await asyncio.shield(task)
 
 
 def _digest_catch_up(app: App, now: datetime) -> datetime | None:
@@ -193,10 +206,33 @@ async def start(scheduler: AsyncIOScheduler) -> None:
     scheduler.start()
 
 
-async def shutdown(scheduler: AsyncIOScheduler) -> None:
-    if scheduler.running:
-        scheduler.shutdown(wait=False)
-    # AsyncIOScheduler.shutdown is scheduled on the loop; let it happen before returning.
-    import asyncio
-
+async def shutdown(
+    scheduler: AsyncIOScheduler, grace_seconds: float = SHUTDOWN_GRACE_SECONDS
+) -> None:
+    """Stop triggering, let the runs in progress finish (cancelled after `grace_seconds`)."""
+    if not scheduler.running:
+        return
+    # Paused, it starts no run; a run it submitted just now gets its task in the next step.
+    scheduler.pause()
     await asyncio.sleep(0)
+    await finish_running_jobs(grace_seconds)
+    scheduler.shutdown(wait=False)
+    # AsyncIOScheduler.shutdown is scheduled on the loop; let it happen before returning.
+    await asyncio.sleep(0)
+
+
+async def finish_running_jobs(grace_seconds: float) -> None:
+    """Wait for the job runs in progress; cancel what is still running after the grace.
+
+    A cancelled run is awaited too (bounded): it may be closing its database connection, and
+    a second cancellation there (at the loop's end) is what used to hang.
+    """
+    running = [task for task in RUNNING_JOBS if not task.done()]
+    if not running:
+        return
+    _done, pending = await asyncio.wait(running, timeout=grace_seconds)
+    for task in pending:
+        log.warning("scheduled job still running after %.0f s: cancelled", grace_seconds)
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=10)

@@ -21,6 +21,19 @@ from tests import dbutil
 TEST_KEY = Fernet.generate_key().decode()
 # A Monday morning in Jambi (WIB): 2026-11-23 09:00 +07:00.
 START = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+# The per-test limit (pyproject.toml: 60 s) is for tests in one process; end-to-end tests start
+# `patbm run` subprocesses and walk whole conversations, slowly on a loaded machine.
+LONG_TIMEOUT_SECONDS = 240
+LONG_RUNNING_MARKERS = ("journey", "slow")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """`journey` and `slow` tests get LONG_TIMEOUT_SECONDS, unless they set their own timeout."""
+    for item in items:
+        if item.get_closest_marker("timeout") is not None:
+            continue
+        if any(item.get_closest_marker(name) for name in LONG_RUNNING_MARKERS):
+            item.add_marker(pytest.mark.timeout(LONG_TIMEOUT_SECONDS))
 
 
 @pytest.fixture(scope="session")

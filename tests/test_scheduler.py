@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -57,6 +59,21 @@ def test_missed_digest_is_caught_up_on_start_the_same_morning(app: App, clock: F
     assert build_scheduler(app).get_job("digest-catch-up") is None
 
 
+def live_app(app: App, monkeypatch: pytest.MonkeyPatch, sweep: Callable[..., Any]) -> App:
+    """The app on the real clock (APScheduler fires on real time), with `sweep` as the sweep.
+
+    The digests are faked too: whether the catch-up digest runs at start depends on the time
+    of day (07:00-12:00 WIB), and a test must not.
+    """
+
+    async def no_digests(app_: App, now: datetime) -> None:
+        return None
+
+    monkeypatch.setattr(scheduler_module, "sweep", sweep)
+    monkeypatch.setattr(scheduler_module, "run_digests", no_digests)
+    return App(settings=app.settings, db=app.db, clock=SystemClock(), keyring=app.keyring)
+
+
 async def test_start_runs_the_sweep_at_once_and_shutdown_stops(
     app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -65,14 +82,71 @@ async def test_start_runs_the_sweep_at_once_and_shutdown_stops(
     async def fake_sweep(app_: App, now: datetime) -> None:
         calls.append(now)
 
-    monkeypatch.setattr(scheduler_module, "sweep", fake_sweep)
-    live = App(settings=app.settings, db=app.db, clock=SystemClock(), keyring=app.keyring)
-    s = build_scheduler(live)
+    s = build_scheduler(live_app(app, monkeypatch, fake_sweep))
     await start(s)
-    assert s.running
-    await eventually(lambda: calls, within=5)
-    await shutdown(s)
+    try:
+        assert s.running
+        await eventually(lambda: calls, within=30)
+    finally:
+        await shutdown(s)
     assert not s.running
+
+
+def _other_tasks() -> list[asyncio.Task[Any]]:
+    return [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+
+
+async def test_shutdown_lets_a_running_job_finish_its_transaction(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The hang: APScheduler's shutdown cancelled a job inside an aiosqlite statement, and the
+    # loop's teardown then waited for ever on the connection's close (bot/scheduler.py).
+    inside, release = asyncio.Event(), asyncio.Event()
+    finished: list[datetime] = []
+
+    async def slow_sweep(app_: App, now: datetime) -> None:
+        async with app_.db.transaction() as session:
+            await session.execute(select(Conversation.id))
+            inside.set()
+            await release.wait()
+            await session.execute(select(Conversation.id))
+        finished.append(now)
+
+    s = build_scheduler(live_app(app, monkeypatch, slow_sweep))
+    await start(s)
+    await asyncio.wait_for(inside.wait(), 30)
+    stopping = asyncio.create_task(shutdown(s))
+    for _ in range(5):  # loop turns, not time: the old shutdown had cancelled the job by now
+        await asyncio.sleep(0)
+    assert not stopping.done()  # it waits for the job
+    release.set()
+    await asyncio.wait_for(stopping, 30)
+    assert finished and not s.running
+    assert _other_tasks() == []  # nothing left for the loop's teardown to cancel
+
+
+async def test_shutdown_cancels_a_job_that_does_not_finish_in_the_grace(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inside, never = asyncio.Event(), asyncio.Event()
+    cancelled: list[bool] = []
+
+    async def stuck_sweep(app_: App, now: datetime) -> None:
+        async with app_.db.transaction() as session:
+            await session.execute(select(Conversation.id))
+            inside.set()
+            try:
+                await never.wait()
+            except asyncio.CancelledError:
+                cancelled.append(True)
+                raise
+
+    s = build_scheduler(live_app(app, monkeypatch, stuck_sweep))
+    await start(s)
+    await asyncio.wait_for(inside.wait(), 30)
+    await asyncio.wait_for(shutdown(s, grace_seconds=0.01), 30)
+    assert cancelled == [True] and not s.running
+    assert _other_tasks() == []
 
 
 async def test_a_failing_job_is_logged_not_raised(
@@ -98,13 +172,13 @@ async def test_outbox_job_drains_with_senders_and_wakes_workers_without(
     # Inside `patbm run`: the running workers are woken instead.
     worker = DeliveryWorker(app, {"fake": sender}, limiter=unlimited())
     task = asyncio.create_task(worker.run())
-    await asyncio.sleep(0.05)
+    await eventually(lambda: worker._running, within=30)
     async with app.db.transaction() as session:
         enqueue(session, channel="fake", chat_id="1", reply=Reply(text="b"), now=clock.now())
     assert await run_job(app, "outbox", clock.now()) == 1
-    await eventually(lambda: len(sender.sent) >= 2, within=5)
+    await eventually(lambda: len(sender.sent) >= 2, within=30)
     await worker.stop()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(task, 30)
 
 
 async def test_unknown_job(app: App) -> None:
