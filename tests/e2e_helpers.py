@@ -100,7 +100,7 @@ async def deliver_all(app: App, sender: Sender) -> int:
 
 
 async def eventually(
-    condition: Callable[[], Awaitable[bool]], *, within: float = 20.0, what: str = "condition"
+    condition: Callable[[], Awaitable[bool]], *, within: float = 60.0, what: str = "condition"
 ) -> None:
     """Await an async predicate until it holds (short polls, bounded)."""
     deadline = time.monotonic() + within
@@ -149,7 +149,7 @@ class PatbmProcess:
         self.proc: subprocess.Popen[bytes] | None = None
         self._log_path = data_dir / f"patbm-run-{self.port}.log"
 
-    def start(self, within: float = 30.0) -> None:
+    def start(self, within: float = 90.0) -> None:
         handle = self._log_path.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "run"],
@@ -179,7 +179,7 @@ class PatbmProcess:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
 
-    def terminate(self, within: float = 30.0) -> int:
+    def terminate(self, within: float = 60.0) -> int:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(within)

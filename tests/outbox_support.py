@@ -102,7 +102,7 @@ async def queue(
 
 
 async def eventually(
-    condition: Callable[[], object], within: float = 10.0, step: float = 0.01
+    condition: Callable[[], object], within: float = 30.0, step: float = 0.01
 ) -> None:
     """Poll `condition` (sync or async) until true; TimeoutError after `within` seconds."""
     loop = asyncio.get_running_loop()

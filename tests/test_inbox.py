@@ -165,9 +165,9 @@ async def test_run_loop_handles_new_rows_and_stops_cleanly(app: App) -> None:
     async def answered() -> bool:
         return len(await _outbox_texts(app)) >= 1
 
-    await eventually(answered, within=10, what="the reply")
+    await eventually(answered, within=30, what="the reply")
     processor.stop()
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 30)
     assert woken
     async with app.db.transaction() as session:
         pending = await session.scalar(
@@ -265,6 +265,6 @@ async def test_a_finished_row_makes_room_for_other_chats_at_once(app: App) -> No
     async def all_answered() -> bool:
         return len(await _outbox_texts(app)) >= 6
 
-    await eventually(all_answered, within=10, what="six replies")
+    await eventually(all_answered, within=30, what="six replies")
     processor.stop()
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 30)

@@ -95,7 +95,7 @@ async def test_burst_of_429_5xx_and_a_hang(app: App, fake: FakeTelegram, bot: Bo
     mark = len(fake.calls_to("sendMessage"))
     await wait_until(lambda: len(fake.calls_to("sendMessage")) >= mark + 3)
     await first.stop()
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 30)
     # What hung never reached a chat (like a gateway time-out); then the API is back.
     hung = len(fake.calls_to("sendMessage")) - mark
     fake.fail_next("sendMessage", hung, status=500)
@@ -108,7 +108,7 @@ async def test_burst_of_429_5xx_and_a_hang(app: App, fake: FakeTelegram, bot: Bo
     task = asyncio.create_task(second.run())
     await eventually(lambda: all_sent(fast), within=30, step=0.05)
     await second.stop()
-    await asyncio.wait_for(task, 10)
+    await asyncio.wait_for(task, 30)
 
     for chat in CHATS:
         assert fake.texts(int(chat)) == [f"{chat}#{n}" for n in range(PER_CHAT)]

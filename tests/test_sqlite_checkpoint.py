@@ -9,9 +9,13 @@ from sqlalchemy import text
 
 from bot import sqlite_checkpoint
 from bot.app import App
+from bot.db import Database
+from tests.outbox_support import eventually
 
 
-async def test_commits_stop_checkpointing_and_the_task_does_it(app: App) -> None:
+async def test_commits_stop_checkpointing_and_the_task_does_it(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not app.db.is_sqlite:
         assert not await sqlite_checkpoint.take_over(app.db)
         pytest.skip("SQLite only")
@@ -21,9 +25,17 @@ async def test_commits_stop_checkpointing_and_the_task_does_it(app: App) -> None
     async with app.db.transaction() as session:
         await session.execute(text("CREATE TABLE probe (x INTEGER)"))
         await session.execute(text("INSERT INTO probe VALUES (1)"))
+    checkpoints: list[bool] = []
+    real_checkpoint = sqlite_checkpoint.checkpoint
+
+    async def counted(db: Database) -> None:
+        await real_checkpoint(db)
+        checkpoints.append(True)
+
+    monkeypatch.setattr(sqlite_checkpoint, "checkpoint", counted)
     stopping = asyncio.Event()
     task = asyncio.create_task(sqlite_checkpoint.run(app.db, stopping, every=0.01))
-    await asyncio.sleep(0.1)
+    await eventually(lambda: checkpoints, within=30)  # the task's own checkpoint, not a sleep
     stopping.set()
     await task
     async with app.db.engine.connect() as conn:

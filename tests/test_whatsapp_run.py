@@ -94,7 +94,7 @@ async def test_patbm_run_serves_the_whatsapp_webhook_and_answers(
             assert ok.status_code == 200
             async with asyncio.timeout(15):
                 while not any("terhubung" in t for t in whatsapp.texts_to(CADRE)):
-                    await whatsapp.wait_for(len(whatsapp.sent) + 1, seconds=15)
+                    await whatsapp.wait_for(len(whatsapp.sent) + 1, seconds=30)
 
             # A resident writes: the welcome with buttons comes back through the Graph API.
             body = p.envelope(p.text_message("wamid.R1", RESIDENT, "Halo"))
@@ -104,7 +104,7 @@ async def test_patbm_run_serves_the_whatsapp_webhook_and_answers(
             assert ok.status_code == 200
             async with asyncio.timeout(15):
                 while not any(m["type"] == "interactive" for m in whatsapp.to(RESIDENT)):
-                    await whatsapp.wait_for(len(whatsapp.sent) + 1, seconds=15)
+                    await whatsapp.wait_for(len(whatsapp.sent) + 1, seconds=30)
         assert whatsapp.refused == []
         assert proc.terminate() == 0
     finally:

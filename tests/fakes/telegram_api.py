@@ -132,8 +132,8 @@ class FakeTelegram(UpdateBuilders, BotApiServer):
 
         self._thread = threading.Thread(target=serve, name="fake-telegram", daemon=True)
         self._thread.start()
-        ready.wait(5)
-        deadline = time.monotonic() + 10
+        ready.wait(30)
+        deadline = time.monotonic() + 30
         while not self._server.started:
             if time.monotonic() > deadline:
                 raise RuntimeError("fake Telegram did not start")
@@ -230,7 +230,7 @@ class FakeTelegram(UpdateBuilders, BotApiServer):
         with self._lock:
             return list(self.state.updates)
 
-    def wait_for(self, condition: Callable[[], Any], timeout: float = 10.0) -> Any:
+    def wait_for(self, condition: Callable[[], Any], timeout: float = 30.0) -> Any:
         """Poll `condition` until truthy (returned) or fail after `timeout` seconds."""
         deadline = time.monotonic() + timeout
         while True:
@@ -241,7 +241,7 @@ class FakeTelegram(UpdateBuilders, BotApiServer):
                 raise AssertionError("condition not met in time")
             time.sleep(0.02)
 
-    async def await_for(self, condition: Callable[[], Any], within: float = 10.0) -> Any:
+    async def await_for(self, condition: Callable[[], Any], within: float = 30.0) -> Any:
         """wait_for for async tests (yields to the test's event loop)."""
         deadline = time.monotonic() + within
         while True:

@@ -162,7 +162,7 @@ class FakeWhatsAppAPI:
                 texts.append(f"[template {m['template']['name']}]")
         return texts
 
-    async def wait_for(self, count: int, *, seconds: float = 5.0) -> list[dict[str, Any]]:
+    async def wait_for(self, count: int, *, seconds: float = 30.0) -> list[dict[str, Any]]:
         """Wait until at least `count` messages were accepted."""
         async with asyncio.timeout(seconds):
             while len(self.sent) < count:
