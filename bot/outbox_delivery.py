@@ -46,6 +46,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,12 +84,14 @@ class DeliveryResult:
         self.errors.extend(other.errors)
 
 
-def limiter_from_settings(app: App) -> RateLimiter:
+def limiter_from_settings(app: App, **time_source: Any) -> RateLimiter:
+    """The limits of the settings; `monotonic=`, `sleep=` replace the time source (tests)."""
     s = app.settings
     return RateLimiter(
         {"telegram": s.telegram_rate_per_second, "whatsapp": s.whatsapp_rate_per_second},
         s.chat_rate_per_second,
         chat_burst=s.chat_burst,
+        **time_source,
     )
 
 
