@@ -161,9 +161,9 @@ async def _measure(url: str, total: int) -> dict[str, Any]:
         await db.dispose()
 
 
-async def _backend(backend: str, tmp: str) -> dict[str, dict[str, Any]]:
+async def _backend(backend: str, tmp: str, big: int) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
-    for label, total in (("small", DUE), ("big", 100_000)):
+    for label, total in (("small", DUE), ("big", big)):
         if backend == "postgresql":
             name, url = await create_pg_database(prefix="patbm_bench_claim")
             try:
@@ -175,7 +175,7 @@ async def _backend(backend: str, tmp: str) -> dict[str, dict[str, Any]]:
     return out
 
 
-def run_claims(results: Results, *, backends: list[str]) -> None:
+def run_claims(results: Results, *, backends: list[str], big: int = 100_000) -> None:
     import tempfile
 
     from bench.common import new_key
@@ -184,7 +184,7 @@ def run_claims(results: Results, *, backends: list[str]) -> None:
     set_keyring(KeyRing([new_key()]))
     for backend in backends:
         with tempfile.TemporaryDirectory() as tmp:
-            figures = asyncio.run(_backend(backend, tmp))
+            figures = asyncio.run(_backend(backend, tmp, big))
         small, large = figures["small"], figures["big"]
         ratio = large["claim_ms"] / small["claim_ms"] if small["claim_ms"] else None
         plan = "\n".join(large["explain"])

@@ -182,7 +182,11 @@ def plan(
         run_sweeps(results, sizes=sizes, key=key)
 
     def claims(results: Results, key: str) -> None:
-        run_claims(results, backends=["sqlite", "postgresql"] if postgres else ["sqlite"])
+        run_claims(
+            results,
+            backends=["sqlite", "postgresql"] if postgres else ["sqlite"],
+            big=10_000 if quick else 100_000,
+        )
 
     return {
         "baseline": baseline,
