@@ -6,7 +6,7 @@
     python -m bench.run --only sweeps --sweep-sizes 1000000:100   # one size
     python -m bench.run --only report_flow --flow-sizes paced:50 --backends postgresql
 
-Names: baseline, report_flow (also gives memory), delivery, sweeps. PostgreSQL rows need a
+Names: baseline, report_flow (also gives memory), delivery, sweeps, claims. PostgreSQL rows need a
 server at PATBM_BENCH_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres); without
 one they are skipped and say so.
 """
@@ -25,7 +25,7 @@ from typing import Any
 
 from bench.common import ROOT, Results, Row, machine, new_key, pg_reachable
 
-NAMES = ("baseline", "report_flow", "delivery", "sweeps")
+NAMES = ("baseline", "report_flow", "delivery", "sweeps", "claims")
 ALIASES = {"memory": "report_flow", "flow": "report_flow", "outbox": "delivery"}
 DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
 
@@ -51,6 +51,7 @@ SHOWN = {
         "digest_s",
         "plan_uses_index",
     ),
+    "claims": ("small_ms", "big_ms", "ratio", "claimed", "old_big_ms", "plan_uses_index"),
 }
 
 
@@ -140,6 +141,7 @@ def plan(
     only_backends: list[str] | None = None,
 ) -> dict[str, Callable[[Results, str], None]]:
     from bench.baseline import run_baseline
+    from bench.claims import run_claims
     from bench.delivery import run_delivery
     from bench.report_flow import run_report_flow
     from bench.sweeps import run_sweeps
@@ -179,11 +181,19 @@ def plan(
         )
         run_sweeps(results, sizes=sizes, key=key)
 
+    def claims(results: Results, key: str) -> None:
+        run_claims(
+            results,
+            backends=["sqlite", "postgresql"] if postgres else ["sqlite"],
+            big=10_000 if quick else 100_000,
+        )
+
     return {
         "baseline": baseline,
         "report_flow": report_flow,
         "delivery": delivery,
         "sweeps": sweeps,
+        "claims": claims,
     }
 
 
@@ -214,7 +224,7 @@ def table(rows: list[Row]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     names = selected(args.only)
-    postgres = pg_reachable() if {"report_flow", "sweeps"} & set(names) else False
+    postgres = pg_reachable() if {"report_flow", "sweeps", "claims"} & set(names) else False
     info = machine()
     print(f"PATBM Lapor bench ({'quick' if args.quick else 'full'}): {', '.join(names)}")
     print(

@@ -4,9 +4,11 @@ Channel-neutral. A channel (Telegram polling or webhook, the WhatsApp webhook) c
 a transaction, commits, and only then confirms the update to the platform. `InboxProcessor`
 then handles the stored rows:
 
-- it claims pending rows with a lease (`locked_until`; `FOR UPDATE SKIP LOCKED` on PostgreSQL),
-  only the oldest pending row of each chat (`chat_key`), so one chat's updates run in order and
-  never two at once, while different chats run concurrently (bounded);
+- it claims pending rows with a lease (`locked_until`, and `lease_owner`: this instance;
+  `FOR UPDATE SKIP LOCKED` on PostgreSQL), only the oldest pending row of each chat
+  (`chat_key`), so one chat's updates run in order and never two at once, while different
+  chats run concurrently (bounded); a lease is free once it ran out or its owner's heartbeat is
+  stale (bot/instances.py);
 - per row, ONE transaction: parse the payload with the channel's registered parser, call
   `dispatch(app, session, inbound)` (which writes the conversation and the outbox rows), mark the
   row done if it is still pending with the attempt count of this claim (else roll back: it was
@@ -39,6 +41,7 @@ from bot.app import App
 from bot.inbox_store import Payload as Payload
 from bot.inbox_store import store as store
 from bot.inbox_store import store_many as store_many
+from bot.instances import lease_free, stale_before
 from bot.messages import Inbound
 from bot.outbox import queued_in
 from bot.outbox_claim import ClaimedRow
@@ -90,7 +93,13 @@ async def claim(
 
 
 async def claim_heads(
-    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta = LEASE
+    session: AsyncSession,
+    now: datetime,
+    *,
+    limit: int,
+    lease: timedelta = LEASE,
+    owner: str | None = None,
+    stale_before: datetime | None = None,
 ) -> list[tuple[InboxUpdate, bool]]:
     """claim(), and with each row whether its chat has more pending rows behind it."""
     heads = (
@@ -102,7 +111,11 @@ async def claim_heads(
     query = (
         select(InboxUpdate, heads.c.pending)
         .join(heads, InboxUpdate.id == heads.c.id)
-        .where((InboxUpdate.locked_until.is_(None)) | (InboxUpdate.locked_until <= now))
+        .where(
+            lease_free(InboxUpdate.locked_until, InboxUpdate.lease_owner, now, stale_before)
+            if stale_before is not None
+            else (InboxUpdate.locked_until.is_(None)) | (InboxUpdate.locked_until <= now)
+        )
         .order_by(InboxUpdate.id)
         .limit(limit)
     )
@@ -112,6 +125,7 @@ async def claim_heads(
     for row, _ in rows:
         row.attempts += 1
         row.locked_until = now + lease
+        row.lease_owner = owner
     return rows
 
 
@@ -143,8 +157,11 @@ class InboxProcessor:
         idle_poll_seconds: float = 1.0,
         on_committed: Callable[[], None] | None = None,
         delivery: DeliveryWorker | None = None,
+        instance_id: str | None = None,
     ) -> None:
         self.app = app
+        # Leases taken by this processor name it (bot/instances.py).
+        self.instance_id = instance_id
         self._dispatch = dispatch
         self.concurrency = concurrency or app.settings.telegram_concurrency
         self.max_attempts = max_attempts
@@ -241,8 +258,16 @@ class InboxProcessor:
     async def _claim_heads(self, limit: int) -> list[tuple[InboxUpdate, bool]]:
         # Not durable: a lease lost with a crashed database server is a lease run out.
         stored = self._stored
+        now = self.app.clock.now()
         async with self.app.db.transaction(durable=False) as session:
-            rows = await claim_heads(session, self.app.clock.now(), limit=limit, lease=self.lease)
+            rows = await claim_heads(
+                session,
+                now,
+                limit=limit,
+                lease=self.lease,
+                owner=self.instance_id,
+                stale_before=stale_before(self.app.settings, now),
+            )
         if len(rows) < limit and self._stored == stored:
             self._backlog = False  # it took all that was free
         return rows
@@ -356,7 +381,9 @@ class InboxProcessor:
                 update(InboxUpdate)
                 .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
                 .values(
+                    # A backoff, not a lease: held by nobody, so no take-over cuts it short.
                     locked_until=self.app.clock.now() + backoff(attempts),
+                    lease_owner=None,
                     last_error=reason[:200],
                 )
             )

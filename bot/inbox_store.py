@@ -52,6 +52,7 @@ async def store_and_lease(
     *,
     limit: int,
     lease: timedelta,
+    owner: str | None = None,
 ) -> tuple[int, list[tuple[InboxUpdate, bool]]]:
     """store_many(), and the first update of up to `limit` chats with nothing pending is
     inserted already claimed (a lease, one attempt), as `claim()` would have taken it next.
@@ -87,6 +88,7 @@ async def store_and_lease(
                 "status": "pending",
                 "attempts": 1 if leased else 0,
                 "locked_until": now + lease if leased else None,
+                "lease_owner": owner if leased else None,
                 "received_at": now,
             }
         )
@@ -118,6 +120,7 @@ async def store_and_lease(
                 status="pending",
                 attempts=attempts,
                 locked_until=now + lease,
+                lease_owner=owner,
                 received_at=now,
             ),
             per_chat[chat_key] > 1,

@@ -16,6 +16,7 @@ from typing import Any
 
 from bot.i18n import Translator
 from bot.messages import Option, Reply
+from bot.outbox import queue_time
 from bot.settings import Settings
 
 # Listed by reference in a grouped message; the rest are counted.
@@ -98,6 +99,7 @@ def outbox_rows(
     for notice in notices:
         groups.setdefault((notice.staff_id, notice.group), []).append(notice)
     rows: list[dict[str, Any]] = []
+    queued = queue_time(now)  # a catch-up run (`jobs run --at`) queues for the real time
     for (staff_id, group), members in groups.items():
         first = members[0]
         if len(members) == 1:
@@ -120,11 +122,11 @@ def outbox_rows(
                     "dedupe_key": f"{key}:{identity_id}",
                     "status": "pending",
                     "attempts": 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": queued,
                     "locked_until": None,
                     "last_error": None,
                     "platform_message_id": None,
-                    "created_at": now,
+                    "created_at": queued,
                     "sent_at": None,
                     "delivered_at": None,
                 }

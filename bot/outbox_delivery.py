@@ -1,13 +1,16 @@
 """Outbox delivery: every queued message is sent, or visibly failed; never silently dropped.
 
-Claiming. A row is due when `status='pending' AND next_attempt_at <= now` and its lease
-(`locked_until`) is not held. Only the *head* of each chat's queue is claimable (no earlier
-pending row of the same channel and chat), so one chat never has two rows in flight and its
-messages go out in order, across any number of instances. The claim takes a lease and counts
-the attempt in one short transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
-serialises writers with BEGIN IMMEDIATE); the send happens outside any transaction; the outcome
-is written in another. A process that dies mid-send leaves the lease to expire and the row is
-sent again: delivery is at least once, and only in that crash window more than once.
+Claiming. A row is due when `status='pending' AND next_attempt_at <= now` and its lease is
+free. Only the *head* of each chat's due queue is claimable: no older pending row of the same
+channel and chat that is due or due within `outbox_order_hold_seconds` (the order rule, in
+bot/outbox_claim.py), so one chat never has two rows in flight and its messages go out in
+order, across any number of instances, while a row scheduled for later never holds back a due
+one. The claim takes a lease (owned by this instance) and counts the attempt in one short
+transaction (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite serialises writers with BEGIN
+IMMEDIATE); the send happens outside any transaction; the outcome is written in another. A
+process that dies mid-send leaves its lease, which is taken over once its heartbeat is stale
+(or at once, by a process starting in long polling mode: bot/instances.py) and the row is sent
+again: delivery is at least once, and only in that crash window more than once.
 
 Outcomes (the Sender's exceptions, bot/channels/base.py):
 - success: `status='sent'`, `sent_at`, `platform_message_id`.
@@ -43,6 +46,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,6 +56,7 @@ from bot.app import App
 from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
 from bot.clock import as_utc
 from bot.delivery_failure import handle_permanent_failure
+from bot.instances import stale_before
 from bot.messages import Reply
 from bot.outbox_claim import ClaimedRow as ClaimedRow
 from bot.outbox_claim import due_heads, lease_new_heads
@@ -79,11 +84,14 @@ class DeliveryResult:
         self.errors.extend(other.errors)
 
 
-def limiter_from_settings(app: App) -> RateLimiter:
+def limiter_from_settings(app: App, **time_source: Any) -> RateLimiter:
+    """The limits of the settings; `monotonic=`, `sleep=` replace the time source (tests)."""
     s = app.settings
     return RateLimiter(
         {"telegram": s.telegram_rate_per_second, "whatsapp": s.whatsapp_rate_per_second},
         s.chat_rate_per_second,
+        chat_burst=s.chat_burst,
+        **time_source,
     )
 
 
@@ -111,8 +119,11 @@ class DeliveryWorker:
         rng: random.Random | None = None,
         max_in_flight: int | None = None,
         send_timeout: float = 30.0,
+        instance_id: str | None = None,
     ) -> None:
         self.app = app
+        # Leases taken by this worker name it, so they are taken over once it is dead.
+        self.instance_id = instance_id
         self.senders = dict(senders)
         self.limiter = limiter or limiter_from_settings(app)
         self.rng = rng or random.Random()
@@ -257,11 +268,18 @@ class DeliveryWorker:
         # which is durable, makes both durable with it.
         async with self.app.db.transaction(durable=False) as session:
             heads = await due_heads(
-                session, now, list(self.senders), limit, self.app.db.is_postgres
+                session,
+                now,
+                list(self.senders),
+                limit,
+                self.app.db.is_postgres,
+                hold=self._hold(),
+                stale_before=stale_before(self.app.settings, now),
             )
             claimed = []
             for row in heads.rows:
                 row.locked_until = now + lease
+                row.lease_owner = self.instance_id
                 row.attempts += 1
                 claimed.append(ClaimedRow.of(row, followed=row.id in heads.followed))
         return claimed, self._seconds_to(heads.earliest)
@@ -277,7 +295,18 @@ class DeliveryWorker:
         if self._stopping or not self._running:
             return []
         lease = timedelta(seconds=self.app.settings.outbox_lease_seconds)
-        return await lease_new_heads(session, rows, now, set(self.senders), lease)
+        return await lease_new_heads(
+            session,
+            rows,
+            now,
+            set(self.senders),
+            lease,
+            hold=self._hold(),
+            owner=self.instance_id,
+        )
+
+    def _hold(self) -> timedelta:
+        return timedelta(seconds=self.app.settings.outbox_order_hold_seconds)
 
     def start(self, rows: Sequence[ClaimedRow]) -> None:
         """Send rows leased by lease_new() once their transaction has committed."""

@@ -1,5 +1,11 @@
 """Token buckets for outgoing messages: per channel (Telegram about 30/s) and per chat (1/s).
 
+The per-chat rule: a private chat may get `chat_burst` messages at once (3 by default, from
+the settings), then one a second sustained (a bucket of 3 tokens refilled at 1/s), so a reply
+of two or three messages arrives whole instead of a second apart; Telegram allows such short
+bursts in a private chat. A group chat gets no burst and 20 a minute. The channel's limit (30/s
+for Telegram) holds over all chats, bursts included.
+
 A send *reserves* a token: the bucket may go below zero, and the caller sleeps exactly until its
 token is due (deficit / rate), never a full period when the token comes sooner. Time is a
 monotonic function and sleeping is a function too, so tests drive both.
@@ -52,6 +58,12 @@ class TokenBucket:
         self._refill(now)
         self.tokens = min(self.tokens, 0.0)
 
+    def skip(self, start: float, end: float) -> None:
+        """Credit no tokens for `start`..`end` (the message waited for the channel's token), so
+        the chat's next token is counted from the moment this message actually went out."""
+        self._refill(start)
+        self.updated = max(self.updated, end)
+
     def is_full(self, now: float) -> bool:
         self._refill(now)
         return self.tokens >= self.capacity
@@ -70,12 +82,14 @@ class RateLimiter:
         channel_rates: dict[str, float],
         chat_rate: float,
         *,
+        chat_burst: float = 1.0,
         channel_burst: float = 1.0,
         monotonic: Monotonic = time.monotonic,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.channel_rates = dict(channel_rates)
         self.chat_rate = chat_rate
+        self.chat_burst = chat_burst
         self.channel_burst = channel_burst
         self.monotonic = monotonic
         self.sleep = sleep
@@ -83,10 +97,10 @@ class RateLimiter:
         self._channel_turns: dict[str, asyncio.Lock] = {}
         self._chats: dict[tuple[str, str], TokenBucket] = {}
 
-    def _chat_rate(self, channel: str, chat_id: str) -> float:
+    def _chat_bucket(self, channel: str, chat_id: str, now: float) -> TokenBucket:
         if channel == "telegram" and chat_id.startswith("-"):
-            return min(self.chat_rate, TELEGRAM_GROUP_RATE)
-        return self.chat_rate
+            return TokenBucket(min(self.chat_rate, TELEGRAM_GROUP_RATE), 1.0, now)
+        return TokenBucket(self.chat_rate, self.chat_burst, now)
 
     async def acquire(self, channel: str, chat_id: str) -> None:
         if channel not in self.channel_rates:
@@ -96,7 +110,7 @@ class RateLimiter:
         chat = self._chats.get(key)
         if chat is None:
             self._prune(now)
-            chat = self._chats[key] = TokenBucket(self._chat_rate(channel, chat_id), 1.0, now)
+            chat = self._chats[key] = self._chat_bucket(channel, chat_id, now)
         wait = chat.reserve(now)
         if wait > 0:
             await self.sleep(wait)
@@ -105,7 +119,7 @@ class RateLimiter:
         await self._channel_token(channel)
         # Waiting for the channel's token delayed this send; the chat's next message must still
         # come a full period after it (the outbox sends one message of a chat at a time).
-        chat.restart(self.monotonic())
+        chat.skip(now + wait, self.monotonic())
 
     async def _channel_token(self, channel: str) -> None:
         turn = self._channel_turns.get(channel)

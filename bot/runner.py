@@ -1,9 +1,11 @@
 """`patbm run`: every configured channel, the inbox processor, delivery, scheduler, HTTP server.
 
 Start order: database reachable → Telegram (getMe; setWebhook with the secret, or deleteWebhook
-for long polling: bot/channels/telegram_start.py) → WhatsApp sender → inbox processor (which at
-once picks up rows left pending or leased by a previous process) → outbox delivery worker →
-scheduler → HTTP server (`/healthz` answers once everything above runs: it doubles as readiness).
+for long polling: bot/channels/telegram_start.py) → WhatsApp sender → this instance's heartbeat
+row (bot/instances.py; in long polling, the only instance, it takes over every lease a previous
+process held) → inbox processor (which at once picks up rows left pending or leased by a dead
+process) → outbox delivery worker → scheduler → HTTP server (`/healthz` answers once everything
+above runs: it doubles as readiness).
 
 Stop (SIGTERM/SIGINT): stop fetching (poller, HTTP server), let rows in hand finish (their
 transactions commit or roll back; a row that does not finish keeps its lease and is handled
@@ -28,6 +30,7 @@ from bot.channels.base import ChannelStartError, Sender
 from bot.channels.telegram_start import TelegramChannel, start_telegram
 from bot.http import build_http_app, build_server
 from bot.inbox import InboxProcessor
+from bot.instances import Heartbeat, new_instance_id, take_over_leases
 from bot.outbox_delivery import DeliveryWorker
 from bot.scheduler import SHUTDOWN_GRACE_SECONDS, build_scheduler
 from bot.scheduler import shutdown as shutdown_scheduler
@@ -43,13 +46,22 @@ class Runner:
         self.telegram: TelegramChannel | None = None
         self.delivery: DeliveryWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
-        self.processor = InboxProcessor(app, on_committed=self._wake_delivery)
+        self.instance_id = new_instance_id()
+        self.processor = InboxProcessor(
+            app, on_committed=self._wake_delivery, instance_id=self.instance_id
+        )
+        self.heartbeat = Heartbeat(app, self.instance_id, on_takeover=self._wake_all)
         self._tasks: list[asyncio.Task[None]] = []
         self.failed = False
 
     def _wake_delivery(self) -> None:
         if self.delivery is not None:
             self.delivery.wake()
+
+    def _wake_all(self) -> None:
+        # A dead instance's leases are free: claim what it held now, not at the next poll.
+        self.processor.wake()
+        self._wake_delivery()
 
     def stop(self) -> None:
         if not self.stopping.is_set():
@@ -88,8 +100,12 @@ class Runner:
             log.warning("patbm run: no channel configured (set PATBM_TELEGRAM_TOKEN)")
         if checkpoints:
             self._spawn(sqlite_checkpoint.run(self.app.db, self.stopping))
+        await self.heartbeat.start()
+        if self.telegram is not None and self.telegram.poller is not None:
+            await take_over_leases(self.app, self.instance_id)
+        self._spawn(self.heartbeat.run(self.stopping))
         self._spawn(self.processor.run())
-        self.delivery = DeliveryWorker(self.app, self.senders)
+        self.delivery = DeliveryWorker(self.app, self.senders, instance_id=self.instance_id)
         self.processor.delivery = self.delivery
         self._spawn(self.delivery.run())
         # The scheduler's outbox job nudges the same worker instead of building its own.
@@ -128,6 +144,7 @@ class Runner:
             # Awaited once cancelled: a task cancelled again by asyncio.run's exit while it
             # closes an aiosqlite connection can wait for ever (bot/scheduler.py, `_scheduled`).
             await asyncio.wait(pending, timeout=10)
+        await self.heartbeat.leave()
         if self.telegram is not None:
             await self.telegram.close()
         for sender in self.senders.values():

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
     outbox_batch_size: int = Field(default=50, ge=1)
     outbox_backoff_base_seconds: float = Field(default=2, gt=0)
     outbox_backoff_max_seconds: float = Field(default=3600, gt=0)
+    # A pending row holds back the newer rows of its chat while it is due or due within this
+    # many seconds (a 429's retry_after, a short backoff), so order survives short failures; a
+    # row due later than that (scheduled, a long backoff) holds back nothing (outbox_claim.py).
+    outbox_order_hold_seconds: float = Field(default=120, ge=0)
+    # Each `patbm run` beats this often (bot/instances.py); after 3 beats missed, the leases it
+    # holds are taken over by the others.
+    instance_heartbeat_seconds: float = Field(default=2, gt=0)
     # Messages a second per channel (this process's share of the platform's limit). Sends are
     # spaced one at a time, counted from the previous send's actual moment when the event loop
     # ran late (bot/ratelimit.py), so lag does not bunch them over the limit: no margin below
@@ -101,6 +108,9 @@ class Settings(BaseSettings):
     telegram_rate_per_second: float = Field(default=30, gt=0)
     whatsapp_rate_per_second: float = Field(default=50, gt=0)
     chat_rate_per_second: float = Field(default=1, gt=0)
+    # Messages a private chat may get at once before the sustained rate applies (a reply of a
+    # few messages arrives whole); groups get none (20 a minute).
+    chat_burst: int = Field(default=3, ge=1, le=10)
     # Clean-up (bot/scheduler.py): handled inbox rows and sent outbox rows are kept this long.
     inbox_retention_days: int = Field(default=14, ge=1)
 

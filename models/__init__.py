@@ -3,7 +3,14 @@
 from models.area import Area, AreaLevel
 from models.base import Base
 from models.case import Case, CaseEvent, CasePriority, CaseStatus
-from models.messaging import ChatIdentity, Conversation, InboxUpdate, OutboxMessage, RateLimit
+from models.messaging import (
+    ChatIdentity,
+    Conversation,
+    InboxUpdate,
+    Instance,
+    OutboxMessage,
+    RateLimit,
+)
 from models.staff import Staff, StaffRole
 
 __all__ = [
@@ -17,6 +24,7 @@ __all__ = [
     "ChatIdentity",
     "Conversation",
     "InboxUpdate",
+    "Instance",
     "OutboxMessage",
     "RateLimit",
     "Staff",

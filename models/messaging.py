@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, EncryptedJSON
+
+# Literal SQL, also in the queries that should use the partial indexes below: SQLite matches the
+# terms verbatim, and a bound `status = $1` in a generic PostgreSQL plan matches no predicate.
+PENDING_SQL = "status = 'pending'"
 
 
 class ChatIdentity(Base):
@@ -70,6 +74,9 @@ class InboxUpdate(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, done, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
+    # The instance (bot/instances.py) holding the lease: once its heartbeat is stale, the lease
+    # is free whatever `locked_until` says. None: a lease that only runs out.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime]
     handled_at: Mapped[datetime | None]
@@ -82,6 +89,17 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_chat_id_order", "channel", "chat_id", "id"),
+        # The claim's "is an older row of this chat holding it back?" probe (bot/outbox_claim.py):
+        # pending rows only, so it never walks a chat's history of sent messages.
+        Index(
+            "ix_outbox_pending_chat",
+            "channel",
+            "chat_id",
+            "id",
+            "next_attempt_at",
+            postgresql_where=text(PENDING_SQL),
+            sqlite_where=text(PENDING_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -100,11 +118,23 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+    # As InboxUpdate.lease_owner.
+    lease_owner: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(200))
     platform_message_id: Mapped[str | None] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     delivered_at: Mapped[datetime | None]
+
+
+class Instance(Base):
+    """A running `patbm run` process; its heartbeat says its leases are still held."""
+
+    __tablename__ = "instances"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    heartbeat_at: Mapped[datetime]
+    started_at: Mapped[datetime]
 
 
 class RateLimit(Base):

@@ -68,6 +68,7 @@ async def store_updates(
                 app.clock.now(),
                 limit=room,
                 lease=processor.lease if processor is not None else LEASE,
+                owner=processor.instance_id if processor is not None else None,
             )
         committed = leased
     finally:

@@ -1,7 +1,11 @@
 """`patbm jobs run escalation|digest|outbox|cleanup [--at ISO-TIME]`: one scheduled job, now.
 
 `--at` runs the job as of that instant (a fixed clock): `2026-12-07T09:00` is read in the
-deployment's zone, `2026-12-07T02:00Z` or `...+07:00` as given. The jobs are idempotent, so
+deployment's zone, `2026-12-07T02:00Z` or `...+07:00` as given. Deadlines are evaluated as of
+that instant, but the messages the job queues are created and due at the real time
+(bot/outbox.py `queue_at`): an operator catching up a sweep delivers at once, and a running
+bot sends them now. `outbox` works at the real time whatever `--at` says: leases, outcomes and
+what is due are real instants. The jobs are idempotent, so
 running one that the scheduler also runs does no harm. Exit status 0 on success, 1 when the job
 failed (or, for `outbox`, when a message failed for good or could not be recorded), 2 for a
 bad argument.
@@ -18,6 +22,7 @@ from typing import Any
 from bot.app import App, build_app
 from bot.channels.base import Sender
 from bot.clock import FixedClock, as_utc
+from bot.outbox import queue_at
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +84,15 @@ async def _close_senders(senders: dict[str, Sender]) -> None:
 async def run_job_command(app: App, job: str, at: str | None) -> int:
     from bot.scheduler import run_job
 
+    real_clock = app.clock
     if at is not None:
         try:
-            app.clock = FixedClock(parse_at(at, app))
+            as_of = FixedClock(parse_at(at, app))
         except ValueError:
             print(f"patbm jobs run: --at {at!r} is not an ISO time", file=sys.stderr)
             return 2
+        if job != "outbox":
+            app.clock = as_of
     now = app.clock.now()
     senders: dict[str, Sender] | None = None
     try:
@@ -93,7 +101,8 @@ async def run_job_command(app: App, job: str, at: str | None) -> int:
             if not senders:
                 print("patbm jobs run outbox: no channel is configured", file=sys.stderr)
                 return 1
-        result = await run_job(app, job, now, senders=senders)
+        with queue_at(real_clock):
+            result = await run_job(app, job, now, senders=senders)
     except Exception as exc:
         log.exception("job %s failed", job)
         print(f"patbm jobs run {job}: failed: {type(exc).__name__}", file=sys.stderr)
