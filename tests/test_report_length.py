@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pytest
+
 from bot.app import App
 from bot.channels import telegram_render, whatsapp_render
 from bot.i18n import Translator
-from bot.messages import Reply
+from bot.messages import Option, Reply
 from tests.report_support import KEC_TELANAIPURA, KEL_SIMPANG_IV_SIPIN, Chat, all_cases, seed_areas
 
 
@@ -93,3 +95,10 @@ async def test_whatsapp_pages_the_same_reply_in_its_ten_row_list(app: App) -> No
     )
     later = second[0]["interactive"]["action"]["sections"][0]["rows"]
     assert [r["title"] for r in later[:2]] == ["Pelayangan", "Telanaipura"]
+
+
+def test_a_keyboard_beyond_telegrams_limit_is_a_handler_bug() -> None:
+    many = tuple(Option(f"r:kel:{i}", f"Desa {i}") for i in range(101))
+    with pytest.raises(telegram_render.RenderError):
+        telegram_render.render(Reply(text="?", options=many))
+    assert telegram_render.render(Reply(text="?", options=many[:100])).inline is not None
