@@ -196,11 +196,10 @@ class Resident:
             )
             await self._step(driver, self._press(driver, self._pick("place", skip)), asks("rel"))
             await self._step(driver, self._press(driver, self._pick("rel", skip)), asks("role"))
-            await self._step(driver, self._press(driver, self._pick("role", skip)), asks("contact"))
-            await self._step(
-                driver, self._press(driver, self._pick("contact", skip)), asks("summary")
-            )
-            await self._step(driver, self._press(driver, self._exact("r:summary:send")), confirmed)
+            await self._step(driver, self._press(driver, self._pick("role", skip)), asks("summary"))
+            # Contact or anonymous is chosen with the send button.
+            send = rng.choice(("r:summary:send", "r:summary:anon"))
+            await self._step(driver, self._press(driver, self._exact(send)), confirmed)
         except (TimeoutError, AssertionError, IndexError) as exc:
             self.error = f"{type(exc).__name__}: {exc}"
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
 
-from bot import simfoni
+from bot import vocabulary
 from bot.cases import Actor, record_event
 from bot.logs import log_event
 from bot.references import normalise_reference
@@ -48,7 +48,7 @@ def _who(event: CaseEvent, staff: Staff | None) -> str:
     kind = ACTOR_LABELS.get(event.actor_kind, event.actor_kind)
     if staff is None:
         return kind if event.actor_staff_id is None else f"{kind} #{event.actor_staff_id}"
-    role = simfoni.label(simfoni.ROLE_LABELS, staff.role)
+    role = vocabulary.STAFF_ROLES.simfoni(staff.role)
     prefix = "admin: " if event.actor_kind == "admin" else ""
     return f"{prefix}{staff.name} ({role})"
 

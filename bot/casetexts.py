@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
-from bot.i18n import N_, Translator
+from bot import vocabulary
+from bot.i18n import Translator
 from bot.messages import Option, Reply
 from models import Case, CasePriority
 
@@ -32,28 +33,16 @@ class CaseSummary(Protocol):
     def created_at(self) -> datetime: ...
 
 
-STATUS_LABELS = {
-    "baru": N_("baru"),
-    "ditugaskan": N_("menunggu diterima"),
-    "diterima": N_("diterima"),
-    "ditangani": N_("sedang ditangani"),
-    "selesai": N_("selesai"),
-    "ditutup": N_("ditutup"),
-    "dirujuk": N_("dirujuk ke Dinas"),
-    "dibatalkan": N_("dibatalkan"),
-}
-
-
 def status_label(t: Translator, status: str) -> str:
-    return t(STATUS_LABELS.get(status, status))
+    return vocabulary.STATUSES.label(t, status)
 
 
 def priority_label(t: Translator, priority: str) -> str:
-    return t("DARURAT") if priority == CasePriority.DARURAT else t("biasa")
+    return vocabulary.PRIORITIES.label(t, priority)
 
 
-def categories_text(case: CaseSummary) -> str:
-    return ", ".join(str(c).replace("_", " ") for c in case.categories or []) or "-"
+def categories_text(t: Translator, case: CaseSummary) -> str:
+    return vocabulary.CATEGORIES.labels(t, case.categories)
 
 
 def ago(t: Translator, then: datetime, now: datetime) -> str:
@@ -71,9 +60,9 @@ def summary_lines(t: Translator, case: CaseSummary, now: datetime, kelurahan: st
     return [
         t("Kasus {ref}", ref=case.reference),
         t("Prioritas: {priority}", priority=priority_label(t, case.priority)),
-        t("Jenis: {categories}", categories=categories_text(case)),
+        t("Jenis: {categories}", categories=categories_text(t, case)),
         t("Kelurahan: {name}", name=kelurahan),
-        t("Usia korban: {age}", age=case.victim_age_group or "-"),
+        t("Usia korban: {age}", age=vocabulary.AGE_GROUPS.label(t, case.victim_age_group)),
         t("Dilaporkan: {ago}", ago=ago(t, case.created_at, now)),
     ]
 
@@ -110,12 +99,15 @@ def detail_text(t: Translator, case: Case, now: datetime, kelurahan: str) -> str
     lines = [
         *summary_lines(t, case, now, kelurahan),
         t("Status: {status}", status=status_label(t, case.status)),
-        t("Jenis kelamin korban: {sex}", sex=case.victim_sex or "-"),
+        t("Jenis kelamin korban: {sex}", sex=vocabulary.SEXES.label(t, case.victim_sex)),
         t("Lokasi: {detail}", detail=case.location_detail or "-"),
-        t("Waktu kejadian: {when}", when=case.incident_when or "-"),
-        t("Tempat kejadian: {place}", place=case.place or "-"),
-        t("Hubungan pelaku: {relation}", relation=case.perpetrator_relation or "-"),
-        t("Pelapor: {role}", role=case.reporter_role or "-"),
+        t("Waktu kejadian: {when}", when=vocabulary.WHEN.label(t, case.incident_when)),
+        t("Tempat kejadian: {place}", place=vocabulary.PLACES.label(t, case.place)),
+        t(
+            "Hubungan pelaku: {relation}",
+            relation=vocabulary.RELATIONS.label(t, case.perpetrator_relation),
+        ),
+        t("Pelapor: {role}", role=vocabulary.REPORTER_ROLES.label(t, case.reporter_role)),
         t(
             "Pelapor bersedia dihubungi: {answer}",
             answer=t("ya") if case.contact_consent else t("tidak"),

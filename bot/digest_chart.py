@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import vocabulary
 from bot.i18n import Translator
 from bot.messages import Media, Reply
 from bot.settings import Settings
@@ -55,8 +56,9 @@ def render_chart(
 
 
 async def chart_data(
-    session: AsyncSession, now: datetime
+    session: AsyncSession, now: datetime, t: Translator | None = None
 ) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    t = t or Translator(None)
     since = now - timedelta(days=CHART_DAYS)
     # Counted in the database. The categories are a JSON list, grouped by its text (a handful
     # of distinct lists), which works alike on SQLite and PostgreSQL (json has no equality).
@@ -71,7 +73,7 @@ async def chart_data(
     for kecamatan_code, listed, n in rows.all():
         per_kec[kecamatan_code] += n
         for category in (json.loads(listed) if listed else None) or []:
-            per_cat[str(category).replace("_", " ")] += n
+            per_cat[vocabulary.CATEGORIES.label(t, str(category))] += n
     kecamatan = (
         await session.scalars(
             select(Area).where(Area.level == AreaLevel.KECAMATAN).order_by(Area.name)
@@ -84,7 +86,7 @@ async def chart_data(
 async def chart_reply(
     session: AsyncSession, t: Translator, now: datetime, settings: Settings
 ) -> Reply:
-    per_kecamatan, per_category = await chart_data(session, now)
+    per_kecamatan, per_category = await chart_data(session, now, t)
     titles = (t("Kasus per kecamatan"), t("Kasus per jenis kekerasan"))
     png = await asyncio.to_thread(render_chart, per_kecamatan, per_category, titles)
     day = now.astimezone(settings.zone).date().isoformat()

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from bot.app import App
 from bot.clock import as_utc
 from bot.i18n import Translator, normalise_language
-from bot.messages import Inbound, Reply
+from bot.messages import Inbound, Reply, merge_replies
 from bot.outbox import enqueue
 from handlers.base import ConversationState, Turn
 from handlers.router import route
@@ -187,7 +187,7 @@ def _queue(
     session: AsyncSession, inbound: Inbound, replies: list[Reply], now: datetime
 ) -> list[OutboxMessage]:
     queued = []
-    for index, reply in enumerate(replies):
+    for index, reply in enumerate(merge_replies(replies)):
         if index == 0 and inbound.prompt_message_id and inbound.option:
             # A button press: edit the prompt in place instead of piling up messages.
             reply = dataclasses.replace(reply, edit_message_id=inbound.prompt_message_id)

@@ -1,7 +1,7 @@
 """Exports of cases for reporting (CSV, XLSX), without any personal data.
 
-One row per case. Column names follow SIMFONI-PPA's vocabulary where it has one (docs/export.md
-is the mapping). What is left out on purpose: description, location detail and point,
+One row per case. Column names and cell words follow SIMFONI-PPA's vocabulary where it has one
+(the `simfoni` words of bot/vocabulary.py; docs/export.md is the mapping), never our codes. What is left out on purpose: description, location detail and point,
 evidence, reporter identity and contact, names and phone numbers of anyone, outcome and notes.
 The rows are built from `bot.reporting.CaseRow`, which never loads those columns at all.
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO
 from zoneinfo import ZoneInfo
 
-from bot import simfoni
+from bot import vocabulary as v
 from bot.reporting import CaseRow
 
 Cell = str | int | float | datetime | None
@@ -52,33 +52,31 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "Bentuk Kekerasan",
         "satu atau lebih, dipisah titik koma",
-        lambda r, z: "; ".join(simfoni.category_labels(r.categories)),
+        lambda r, z: "; ".join(v.CATEGORIES.simfoni_list(r.categories)),
     ),
-    Column("Tempat Kejadian", "", lambda r, z: simfoni.label(simfoni.PLACE_LABELS, r.place)),
-    Column("Kelompok Umur Korban", "", lambda r, z: simfoni.age_group_label(r.victim_age_group)),
-    Column(
-        "Jenis Kelamin Korban", "", lambda r, z: simfoni.label(simfoni.SEX_LABELS, r.victim_sex)
-    ),
+    Column("Tempat Kejadian", "", lambda r, z: v.PLACES.simfoni(r.place)),
+    Column("Kelompok Umur Korban", "", lambda r, z: v.AGE_GROUPS.simfoni(r.victim_age_group)),
+    Column("Jenis Kelamin Korban", "", lambda r, z: v.SEXES.simfoni(r.victim_sex)),
     Column(
         "Hubungan Pelaku dengan Korban",
         "",
-        lambda r, z: simfoni.label(simfoni.RELATION_LABELS, r.perpetrator_relation),
+        lambda r, z: v.RELATIONS.simfoni(r.perpetrator_relation),
     ),
     Column(
         "Prioritas",
         "darurat atau biasa",
-        lambda r, z: simfoni.label(simfoni.PRIORITY_LABELS, r.priority),
+        lambda r, z: v.PRIORITIES.simfoni(r.priority),
     ),
     Column(
         "Status",
         "status kasus saat ekspor",
-        lambda r, z: simfoni.label(simfoni.STATUS_LABELS, r.status),
+        lambda r, z: v.STATUSES.simfoni(r.status),
     ),
     Column("Tingkat Eskalasi", "0 = tidak pernah dieskalasi", lambda r, z: r.escalation_level),
     Column(
         "Penanggung Jawab",
         "peran petugas yang memegang kasus (bukan nama)",
-        lambda r, z: simfoni.label(simfoni.ROLE_LABELS, r.assignee_role),
+        lambda r, z: v.STAFF_ROLES.simfoni(r.assignee_role),
     ),
     Column(
         "Waktu Respons (jam)",

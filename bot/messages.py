@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 MediaKind = Literal["photo", "voice", "audio", "video", "document", "sticker", "other"]
@@ -113,3 +113,37 @@ class Reply:
             footer=data.get("footer"),
             extra=dict(data.get("extra") or {}),
         )
+
+
+def _plain(reply: Reply) -> bool:
+    return not (
+        reply.options
+        or reply.request_contact
+        or reply.edit_message_id
+        or reply.media
+        or reply.footer
+        or reply.extra
+    )
+
+
+def merge_replies(replies: list[Reply]) -> list[Reply]:
+    """A turn's replies with each plain text joined to the message after it.
+
+    "Maaf, …" and the question asked again, the welcome and the first question, "Titik lokasi
+    diterima" and the next question: one message each, so a reply arrives whole and its buttons
+    sit under all of it. Only a plain text (no buttons, media, contact request, edit or extra)
+    is joined, and never onto a photo (a caption is short) or an edit of an earlier message.
+    """
+    merged: list[Reply] = []
+    for reply in replies:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and _plain(last)
+            and reply.media is None
+            and reply.edit_message_id is None
+        ):
+            merged[-1] = replace(reply, text=f"{last.text}\n\n{reply.text}")
+        else:
+            merged.append(reply)
+    return merged

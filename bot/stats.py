@@ -1,4 +1,7 @@
-"""Statistics for the city office: counts, response times, escalations; printed as tables."""
+"""Statistics for the city office: counts, response times, escalations; printed as tables.
+
+Counted by code, shown in the words of bot/vocabulary.py in the reader's language.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot import simfoni
+from bot import vocabulary
+from bot.i18n import Translator
 from bot.reporting import CaseRow
 from bot.tables import text_table
 from models import CaseStatus
@@ -26,6 +30,7 @@ class Stats:
     resolved: int
     median_days_to_resolve: float | None
     escalated: int
+    language: str = "id"
 
     @property
     def share_escalated(self) -> float | None:
@@ -36,11 +41,20 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def compute(rows: Sequence[CaseRow], period: str, kecamatan: Mapping[str, str]) -> Stats:
+def _capital(label: str) -> str:
+    # Statuses are words said inside a sentence; a table row starts with a capital.
+    return label[:1].upper() + label[1:]
+
+
+def compute(
+    rows: Sequence[CaseRow], period: str, kecamatan: Mapping[str, str], language: str = "id"
+) -> Stats:
     """`kecamatan` (code -> name) lists every kecamatan, so one without cases shows a 0."""
+    t = Translator(language)
     categories: Counter[str] = Counter()
     for row in rows:
-        categories.update(simfoni.category_labels(row.categories) or ["(tidak diisi)"])
+        labels = {vocabulary.CATEGORIES.label(t, code) for code in row.categories}
+        categories.update(labels or [t("(tidak diisi)")])
     per_kecamatan = Counter(row.kecamatan_code for row in rows)
     names = dict(kecamatan)
     for row in rows:
@@ -59,17 +73,18 @@ def compute(rows: Sequence[CaseRow], period: str, kecamatan: Mapping[str, str]) 
             key=lambda kv: (-kv[1], kv[0]),
         ),
         by_status=[
-            (simfoni.label(simfoni.STATUS_LABELS, s), statuses.get(s, 0))
+            (_capital(vocabulary.STATUSES.label(t, s)), statuses.get(s, 0))
             for s in known_statuses + sorted(set(statuses) - set(known_statuses))
         ],
         by_priority=[
-            (simfoni.label(simfoni.PRIORITY_LABELS, p), n) for p, n in sorted(priorities.items())
+            (_capital(vocabulary.PRIORITIES.label(t, p)), n) for p, n in sorted(priorities.items())
         ],
         accepted=len(accept_hours),
         median_hours_to_accept=_median(accept_hours),
         resolved=len(resolve_days),
         median_days_to_resolve=_median(resolve_days),
         escalated=sum(1 for row in rows if row.escalated),
+        language=t.language,
     )
 
 
@@ -78,39 +93,49 @@ def _share(count: int, total: int) -> str:
 
 
 def render(stats: Stats) -> str:
+    t = Translator(stats.language)
     total = stats.total
-    parts = [f"Statistik kasus PATBM: {stats.period}", f"Jumlah kasus: {total}", ""]
+    parts = [
+        t("Statistik kasus PATBM: {period}", period=stats.period),
+        t("Jumlah kasus: {n}", n=total),
+        "",
+    ]
 
     def block(title: str, items: list[tuple[str, int]]) -> None:
         parts.append(
-            text_table([title, "Kasus", "%"], [(k, n, _share(n, total)) for k, n in items])
+            text_table([title, t("Kasus"), "%"], [(k, n, _share(n, total)) for k, n in items])
         )
         parts.append("")
 
-    block("Bentuk kekerasan", stats.by_category)
+    block(t("Bentuk kekerasan"), stats.by_category)
     if total:
-        parts[-1:] = ["(satu kasus dapat memiliki lebih dari satu bentuk kekerasan)", ""]
-    block("Kecamatan", stats.by_kecamatan)
-    block("Status", stats.by_status)
-    block("Prioritas", stats.by_priority)
-    accept = (
-        f"{stats.median_hours_to_accept:.1f} jam"
-        if stats.median_hours_to_accept is not None
-        else "-"
-    )
-    resolve = (
-        f"{stats.median_days_to_resolve:.1f} hari"
-        if stats.median_days_to_resolve is not None
-        else "-"
-    )
+        parts[-1:] = [t("(satu kasus dapat memiliki lebih dari satu bentuk kekerasan)"), ""]
+    block(t("Kecamatan"), stats.by_kecamatan)
+    block(t("Status"), stats.by_status)
+    block(t("Prioritas"), stats.by_priority)
+    accept = resolve = "-"
+    if stats.median_hours_to_accept is not None:
+        hours = round(stats.median_hours_to_accept, 1)
+        accept = t("{n} jam", n=hours)
+    if stats.median_days_to_resolve is not None:
+        days = round(stats.median_days_to_resolve, 1)
+        resolve = t("{n} hari", n=days)
     share = f"{100 * stats.share_escalated:.0f}%" if stats.share_escalated is not None else "-"
     parts.append(
         text_table(
-            ["Ukuran", "Nilai", "Dari kasus"],
+            [t("Ukuran"), t("Nilai"), t("Dari kasus")],
             [
-                ("Median waktu sampai diterima", accept, f"{stats.accepted} diterima"),
-                ("Median waktu sampai selesai", resolve, f"{stats.resolved} selesai"),
-                ("Kasus yang dieskalasi", share, f"{stats.escalated} dari {total}"),
+                (
+                    t("Median waktu sampai diterima"),
+                    accept,
+                    t("{n} diterima", n=stats.accepted),
+                ),
+                (t("Median waktu sampai selesai"), resolve, t("{n} selesai", n=stats.resolved)),
+                (
+                    t("Kasus yang dieskalasi"),
+                    share,
+                    t("{n} dari {total}", n=stats.escalated, total=total),
+                ),
             ],
         )
     )

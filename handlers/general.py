@@ -1,4 +1,4 @@
-"""What every user can say: /start (welcome), /bantuan, /bahasa, /batal; and the kind refusals."""
+"""What every user can say: the welcome (/start, /lapor), /bantuan, /bahasa, /batal; kind refusals."""
 
 from __future__ import annotations
 
@@ -27,7 +27,8 @@ async def welcome(turn: Turn) -> None:
         turn.t(
             "Halo, ini PATBM Lapor: layanan melapor kekerasan terhadap anak dan perempuan. "
             "Laporan Anda dijaga kerahasiaannya dan boleh anonim.\n"
-            "Ketik /batal untuk membatalkan, /bantuan untuk bantuan, /bahasa untuk bahasa lain.",
+            "Ketik /batal untuk membatalkan, /bantuan untuk bantuan, /bahasa untuk bahasa lain.\n"
+            "Petugas PATBM: ketik /daftar untuk menghubungkan akun Anda.",
         )
     )
     await start_report(turn)
@@ -36,20 +37,25 @@ async def welcome(turn: Turn) -> None:
 REPORT_COMMANDS = {"/lapor", "/mulai"}
 
 
+def staff_menu(turn: Turn) -> list[Option]:
+    return [
+        Option("k:list:open", turn.t("Kasus saya")),
+        Option("g:report", turn.t("Buat laporan baru")),
+    ]
+
+
 def staff_home(turn: Turn, staff: Staff) -> None:
     turn.reply(
         turn.t(
             "Halo, {name}. Anda terdaftar sebagai petugas PATBM. Ketik /bantuan untuk perintah.",
             name=staff.name,
         ),
-        [
-            Option("k:list:open", turn.t("Kasus saya")),
-            Option("g:report", turn.t("Buat laporan baru")),
-        ],
+        staff_menu(turn),
     )
 
 
-@command("/start", "/lapor", "/mulai")
+# /start is handlers.linking's (it also takes an invite code) and comes here without one.
+@command("/lapor", "/mulai")
 async def start_command(turn: Turn) -> None:
     await welcome(turn)
 

@@ -1,24 +1,31 @@
 """Staff linking: a chat account becomes a staff member's account (channel-neutral).
 
-- `/start CODE` (the deep link `patbm staff invite` prints): the one-time code links this chat
-  account to that staff member. `/start` without a code is the resident's welcome
-  (`handlers.general`, the engine's; a short welcome if it is not there).
+- `/start` (this module owns it): without a code, the resident's welcome (handlers.general),
+  which tells staff in one line about `/daftar`; `/start CODE` (the deep link `patbm staff
+  invite` prints) links this chat account with the one-time code.
 - `/daftar`: asks for the person's own number with the platform's contact button and waits in
   the `linking` flow.
 - A shared contact links only when it is the sender's own (`contact.user_id == inbound.user_id`:
-  Telegram's contact button always sends the presser's own user id; a forwarded card of someone
-  else carries another id or none) AND the number belongs to an active staff member. Anything
-  else links nothing and says so kindly. Logs carry ids only, never the number.
+  Telegram's contact button and "share my contact" always carry the presser's own user id; a
+  forwarded card of someone else carries another id or none) AND the number belongs to an
+  active staff member. That holds at any point of any flow (`link_own_contact`, called by the
+  router before the flow): a cadre who pressed START and sees the resident's first question
+  just shares their contact. A resident draft in progress is discarded, and the reply says so:
+  staff are then shown their menu, and a half-filled report kept under it would catch their
+  next typed words. Anything else links nothing and says so kindly (in the report flow the
+  report's own "not needed" answer). Logs carry ids only, never the number.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 
+from bot import vocabulary
 from bot.messages import Reply
 from bot.staff import find_by_phone, redeem_invite
+from handlers import general
 from handlers.base import Turn, command, flow
+from handlers.report.labels import FLOW as REPORT_FLOW
 from models import Staff
 
 log = logging.getLogger(__name__)
@@ -26,58 +33,40 @@ log = logging.getLogger(__name__)
 FLOW = "linking"
 STEP_CONTACT = "contact"
 
-ROLE_LABELS = {
-    "kader": "Kader PATBM",
-    "koordinator_kecamatan": "Koordinator kecamatan",
-    "dinas": "Dinas PPPA",
-    "admin": "Admin",
-}
-
 
 def _link(turn: Turn, staff: Staff) -> None:
     turn.identity.staff_id = staff.id
     turn.staff = staff
-    if turn.state.flow == FLOW:
-        turn.state.reset()
+    # The /daftar flow showed a reply keyboard (the contact button) that must go away.
+    had_contact_keyboard = turn.state.flow == FLOW
+    had_draft = turn.state.flow == REPORT_FLOW
+    turn.state.reset()
     log.info("chat identity %s linked to staff %s", turn.identity.id, staff.id)
-    role = turn.t(ROLE_LABELS.get(staff.role, staff.role))
-    turn.replies.append(
-        Reply(
-            text=turn.t(
-                "Terima kasih, {name}. Akun ini sekarang terhubung sebagai petugas PATBM "
-                "({role}). Anda akan menerima tugas dan pemberitahuan kasus di sini.",
-                name=staff.name,
-                role=role,
-            ),
-            extra={"remove_keyboard": True},
-        )
+    text = turn.t(
+        "Terima kasih, {name}. Akun ini sekarang terhubung sebagai petugas PATBM "
+        "({role}). Anda akan menerima tugas dan pemberitahuan kasus di sini.",
+        name=staff.name,
+        role=vocabulary.STAFF_ROLES.label(turn.t, staff.role),
     )
-
-
-async def _resident_welcome(turn: Turn) -> None:
-    general = None
-    try:
-        general = importlib.import_module("handlers.general")
-    except ModuleNotFoundError as exc:
-        if exc.name != "handlers.general":
-            raise
-    welcome = getattr(general, "welcome", None) if general is not None else None
-    if welcome is not None:
-        await welcome(turn)
+    if had_draft:
+        text += "\n\n" + turn.t(
+            "Laporan yang sedang diisi di chat ini dibatalkan dan tidak dikirim. "
+            "Untuk melapor, tekan «Buat laporan baru»."
+        )
+    menu = general.staff_menu(turn)
+    if had_contact_keyboard:
+        # Telegram cannot remove a reply keyboard and show buttons in one message.
+        turn.replies.append(Reply(text=text, extra={"remove_keyboard": True}))
+        turn.reply(turn.t("Ketik /bantuan untuk perintah petugas."), menu)
         return
-    turn.reply(
-        turn.t(
-            "Selamat datang di PATBM Lapor. Di sini Anda dapat melaporkan kekerasan terhadap "
-            "anak atau perempuan dengan aman. Kirim pesan apa saja untuk mulai."
-        )
-    )
+    turn.reply(text + "\n\n" + turn.t("Ketik /bantuan untuk perintah petugas."), menu)
 
 
 @command("/start")
 async def start(turn: Turn) -> None:
     args = turn.inbound.command_args
     if not args:
-        await _resident_welcome(turn)
+        await general.welcome(turn)
         return
     staff = await redeem_invite(turn.session, args[0], turn.now)
     if staff is None or not staff.active:
@@ -122,12 +111,33 @@ async def register(turn: Turn) -> None:
     )
 
 
+def _own_contact(turn: Turn) -> bool:
+    contact = turn.inbound.contact
+    return (
+        contact is not None
+        and contact.user_id is not None
+        and (contact.user_id == turn.inbound.user_id)
+    )
+
+
+async def link_own_contact(turn: Turn) -> bool:
+    """At any point of any flow: the sender's own contact with a staff number links them."""
+    contact = turn.inbound.contact
+    if contact is None or not _own_contact(turn):
+        return False
+    staff = await find_by_phone(turn.session, contact.phone)
+    if staff is None:
+        return False
+    _link(turn, staff)
+    return True
+
+
 async def on_contact(turn: Turn) -> None:
     """A shared contact card: link when it is the sender's own and a staff member's number."""
     contact = turn.inbound.contact
     if contact is None:
         return
-    if contact.user_id is None or contact.user_id != turn.inbound.user_id:
+    if not _own_contact(turn):
         log.info("chat identity %s: foreign contact refused", turn.identity.id)
         _ask_contact(
             turn,

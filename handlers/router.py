@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import importlib
 
-from handlers import general
+from handlers import general, linking
 from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
 
-# Imported so that they register; the last three are written by other work and wired in
-# as soon as they exist. Later modules win a clash of command names (linking's /start
-# with a code hands over to the resident welcome itself).
+# Imported so that they register; each command has one owner (/start is handlers.linking's).
 HANDLER_MODULES = (
     "handlers.general",
     "handlers.report",
@@ -18,7 +16,7 @@ HANDLER_MODULES = (
     "handlers.relay",
     "handlers.linking",
 )
-OPTIONAL_MODULES = frozenset({"handlers.staff", "handlers.relay", "handlers.linking"})
+OPTIONAL_MODULES = frozenset({"handlers.staff", "handlers.relay"})
 # A contact shared outside any flow is a staff member linking their account (handlers.linking).
 CONTACT_FLOW = "linking"
 
@@ -64,6 +62,9 @@ async def route(turn: Turn) -> None:
             await general.stale_option(turn)
         else:
             await option_handler(turn)
+        return
+    if inbound.contact is not None and await linking.link_own_contact(turn):
+        # A staff member's own number links at any point of any flow (the draft is dropped).
         return
     flow = turn.state.flow
     if flow is not None and flow in FLOWS:

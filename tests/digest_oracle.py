@@ -19,6 +19,7 @@ from bot.digest import MAX_LISTED
 from bot.escalation import LEVEL_DINAS
 from bot.i18n import Translator
 from bot.settings import Settings
+from bot.vocabulary import CATEGORIES
 from models import Area, AreaLevel, Case, CaseStatus, Staff, StaffRole
 from models.case import OPEN_STATUSES
 
@@ -140,5 +141,5 @@ async def chart_data(
     per_kecamatan = [(area.name, per_kec.get(area.code, 0)) for area in kecamatan]
     per_cat: Counter[str] = Counter()
     for case in cases:
-        per_cat.update(str(c).replace("_", " ") for c in case.categories or [])
+        per_cat.update(CATEGORIES.label(Translator("id"), str(c)) for c in case.categories or [])
     return per_kecamatan, sorted(per_cat.items(), key=lambda item: (-item[1], item[0]))

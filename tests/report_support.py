@@ -109,14 +109,13 @@ class Chat:
 
 
 async def report_until_summary(chat: Chat, *, danger: bool = False) -> None:
-    """Answers every question with a first choice, up to the summary."""
+    """Answers every question with a first choice, up to the summary (sent with "send": contact ok)."""
     await chat.text("/start")
     await chat.press("y" if danger else "n")
     await chat.press("fisik")
     await chat.press("ok")
     await chat.press("6-12")
     await chat.press("p")
-    await chat.press("p1")  # Telanaipura is on the second page of kecamatan
     await chat.press(KEC_TELANAIPURA)
     await chat.press(KEL_SIMPANG_IV_SIPIN)
     await chat.text("RT 03 RW 02, dekat masjid")
@@ -127,4 +126,3 @@ async def report_until_summary(chat: Chat, *, danger: bool = False) -> None:
         await chat.press("rumah_tangga")
         await chat.press("orang_tua")
         await chat.press("tetangga_saksi")
-    await chat.press("y")

@@ -16,7 +16,7 @@ from bot.app import App
 from bot.commands.chat import run_chat
 from bot.staff import add_staff
 from models import ChatIdentity, OutboxMessage
-from tests.report_support import all_cases, seed_areas
+from tests.report_support import KEL_SIMPANG_IV_SIPIN, all_cases, seed_areas
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = re.compile(r"\b[A-Z]{3}-[0-9A-Z]{4}-[0-9A-Z]{2}\b")
@@ -127,3 +127,39 @@ async def test_terminal_chat_as_staff_links_the_identity(app: App) -> None:
         app, user_id="x", as_phone="081299999999", stdin=io.StringIO(""), out=io.StringIO()
     )
     assert unknown == 1
+
+
+async def test_terminal_chat_as_staff_opens_on_the_staff_home(app: App) -> None:
+    await seed_areas(app)
+    async with app.db.transaction() as session:
+        await add_staff(
+            session, "Bu Kader", "081234500010", "kader", KEL_SIMPANG_IV_SIPIN, app.clock.now()
+        )
+    out = io.StringIO()
+    code = await run_chat(
+        app, user_id="staff-2", as_phone="081234500010", stdin=io.StringIO(""), out=out
+    )
+    assert code == 0
+    text = out.getvalue()
+    assert "   1. Kasus saya" in text and "Buat laporan baru" in text
+    assert "bahaya SEKARANG" not in text  # not the resident's first question
+
+
+async def test_terminal_resident_links_by_typing_their_number_after_daftar(app: App) -> None:
+    await seed_areas(app)
+    async with app.db.transaction() as session:
+        staff = await add_staff(
+            session, "Bu Kader", "081234500011", "kader", KEL_SIMPANG_IV_SIPIN, app.clock.now()
+        )
+    out = io.StringIO()
+    lines = "\n".join(["1", "/daftar", "0812-3450-0011"])  # mid-report: staff after all
+    code = await run_chat(app, user_id="warga-3", as_phone=None, stdin=io.StringIO(lines), out=out)
+    assert code == 0
+    text = out.getvalue()
+    assert "Petugas PATBM: ketik /daftar" in text  # the welcome says how
+    assert "terhubung sebagai petugas PATBM" in text and "   1. Kasus saya" in text
+    async with app.db.transaction() as session:
+        identity = await session.scalar(
+            select(ChatIdentity).where(ChatIdentity.external_id == "warga-3")
+        )
+    assert identity is not None and identity.staff_id == staff.id

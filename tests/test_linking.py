@@ -115,3 +115,73 @@ async def test_start_with_invite_code_links_once(app: App) -> None:
     assert await _linked(app, 305) is None
     welcome = await _send(app, _message(fake, 306, text="/start"))
     assert welcome and welcome[0]["text"]
+
+
+def _contact(fake: FakeTelegram, user_id: int, phone: str, owner: int | None) -> dict[str, Any]:
+    card: dict[str, Any] = {"phone_number": phone, "first_name": "S"}
+    if owner is not None:
+        card["user_id"] = owner
+    return _message(fake, user_id, contact=card)
+
+
+def _callback(fake: FakeTelegram, user_id: int, data: str) -> dict[str, Any]:
+    return fake.make_update(user_id, fake.callback_body(user_id, data, 1), kind="callback_query")
+
+
+async def _flow(app: App, user_id: int) -> tuple[str | None, str | None]:
+    from models import Conversation
+
+    async with app.db.transaction() as session:
+        row = await session.scalar(select(Conversation).where(Conversation.user_id == str(user_id)))
+        return (row.flow, row.step) if row else (None, None)
+
+
+async def test_a_cadre_presses_start_then_shares_their_contact_and_is_linked(app: App) -> None:
+    staff_id = await _setup(app)
+    fake = FakeTelegram()
+    [welcome] = await _send(app, _message(fake, 311, text="/start"))
+    # One message: the welcome (with its one line for staff) and the first question.
+    assert "/daftar" in welcome["text"]
+    assert "bahaya SEKARANG" in welcome["text"] and welcome["options"]
+    [linked] = await _send(app, _contact(fake, 311, "6281234567890", 311))
+    assert await _linked(app, 311) == staff_id
+    assert "Siti Kader" in linked["text"] and "Kader PATBM" in linked["text"]
+    assert [o["id"] for o in linked["options"]] == ["k:list:open", "g:report"]
+    assert await _flow(app, 311) == (None, None)
+
+
+async def test_own_staff_contact_mid_report_links_and_says_the_draft_is_dropped(
+    app: App,
+) -> None:
+    staff_id = await _setup(app)
+    fake = FakeTelegram()
+    await _send(app, _message(fake, 312, text="/start"))
+    await _send(app, _callback(fake, 312, "r:danger:n"))
+    await _send(app, _callback(fake, 312, "r:cat:fisik"))
+    assert await _flow(app, 312) == ("report", "cat")
+    [linked] = await _send(app, _contact(fake, 312, PHONE, 312))
+    assert await _linked(app, 312) == staff_id
+    assert "dibatalkan dan tidak dikirim" in linked["text"]
+    assert await _flow(app, 312) == (None, None)
+    [home] = await _send(app, _message(fake, 312, text="/start"))
+    assert "Siti Kader" in home["text"] and "bahaya" not in home["text"]
+
+
+async def test_contacts_in_the_report_that_link_nothing_keep_the_reports_answer(
+    app: App,
+) -> None:
+    await _setup(app)
+    fake = FakeTelegram()
+    await _send(app, _message(fake, 313, text="/start"))
+    await _send(app, _callback(fake, 313, "r:danger:n"))
+    # A resident's own number (not staff), and a forwarded card of a staff member.
+    for update in (
+        _contact(fake, 313, "+6281299999999", 313),
+        _contact(fake, 313, PHONE, 999),
+        _contact(fake, 313, PHONE, None),
+    ):
+        [answer] = await _send(app, update)
+        assert "Kontak tidak diperlukan" in answer["text"]
+        assert "Kekerasan apa" in answer["text"]  # and the question again, in one message
+        assert await _linked(app, 313) is None
+        assert await _flow(app, 313) == ("report", "cat")

@@ -56,20 +56,15 @@ async def test_no_areas_imported_yet(app: App) -> None:
         assert await load_area_index(session, app.settings) is None
 
 
-async def test_kecamatan_pages_at_most_eight(app: App) -> None:
+async def test_every_kecamatan_on_one_keyboard(app: App) -> None:
     await seed_areas(app)
     chat = Chat(app)
     await chat.text("/start")
     for value in ("n", "fisik", "ok", "6-12", "p"):
         await chat.press(value)
-    first = [o for o in chat.options if o.id.count(".") >= 1]
-    assert len(first) == 8
-    assert chat.find("p1") and all(not o.id.endswith(":p0") for o in chat.options)
-    await chat.press("p1")
-    second = [o for o in chat.options if o.id.count(".") >= 1]
-    assert len(second) == 3
-    assert chat.find("p0")
-    assert {o.id for o in first}.isdisjoint({o.id for o in second})
+    shown = [o for o in chat.options if o.id.count(".") >= 1]
+    assert len(shown) == 11  # all of Kota Jambi's kecamatan, no paging
+    assert not [o for o in chat.options if ":p" in o.id]
 
 
 async def test_ambiguous_typed_name_offers_candidates(app: App) -> None:
@@ -95,7 +90,7 @@ async def test_unknown_typed_name_shows_the_list_again(app: App) -> None:
         await chat.press(value)
     await chat.text("Bandung Kulon")
     assert "tidak kami temukan" in chat.replies[0].text
-    assert len(chat.replies[-1].options) == 9  # 8 kecamatan + next
+    assert len(chat.replies[-1].options) == 11  # every kecamatan again
     assert await chat.step() == "kec"
 
 

@@ -9,8 +9,8 @@ from tests.report_support import KEL_SIMPANG_IV_SIPIN, Chat, all_cases, case_cou
 async def _at(chat: Chat, step: str) -> None:
     """Walks a fresh report to `step`."""
     await chat.text("/start")
-    path = ["n", "fisik", "ok", "6-12", "p", "p1", "15.71.01", KEL_SIMPANG_IV_SIPIN, "-", "today"]
-    order = ["danger", "cat", "cat", "age", "sex", "kec", "kec", "kel", "loc", "when", "desc"]
+    path = ["n", "fisik", "ok", "6-12", "p", "15.71.01", KEL_SIMPANG_IV_SIPIN, "-", "today"]
+    order = ["danger", "cat", "cat", "age", "sex", "kec", "kel", "loc", "when", "desc"]
     for value, current in zip(path, order, strict=False):
         if current == step:
             break

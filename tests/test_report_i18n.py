@@ -15,6 +15,10 @@ SOURCES = [
     *sorted((ROOT / "handlers" / "report").glob("*.py")),
     ROOT / "handlers" / "general.py",
     ROOT / "handlers" / "status.py",
+    ROOT / "handlers" / "linking.py",
+    ROOT / "bot" / "vocabulary.py",
+    ROOT / "bot" / "casetexts.py",
+    ROOT / "bot" / "stats.py",
     ROOT / "bot" / "dispatch.py",
 ]
 KEYWORDS = {"t": None, "N_": None}

@@ -55,10 +55,12 @@ def test_every_option_id_fits_telegram(step: str, language: str) -> None:
             assert option.label
 
 
-def test_area_pages_hold_at_most_eight_areas() -> None:
-    for page in range(3):
-        options = options_for("kel", {"kec": "15.71.01", "page": page}, _ctx())
-        assert len([o for o in options if o.id.count(".") == 3]) <= 8
+def test_all_areas_of_a_parent_come_in_one_reply() -> None:
+    # No paging by the flow where the options fit one keyboard; a channel pages if it must.
+    options = options_for("kel", {"kec": "15.71.01"}, _ctx())
+    assert len([o for o in options if o.id.count(".") == 3]) == 14
+    assert not [o for o in options if ":p" in o.id]
+    assert len(options_for("kec", {}, _ctx())) == 11
 
 
 @pytest.mark.parametrize(
@@ -73,7 +75,8 @@ def test_area_pages_hold_at_most_eight_areas() -> None:
         ("when", "kemarn", "yesterday"),  # typo
         ("place", "sekolah", "sekolah"),
         ("place", "lewati", "-"),
-        ("summary", "kirim", "send"),
+        ("summary", "kirim", None),  # contact or anonymous? not clear
+        ("summary", "anonim", "anon"),
         ("rel", "tidak tahu", "tidak_tahu"),
         ("age", "9", None),  # years are handled before matching, not as the 9th button
         ("danger", "🙂", None),
@@ -95,7 +98,7 @@ def test_the_short_version_for_someone_in_danger() -> None:
     out = steps.handle(state, _inbound(option="r:danger:y"), ctx)
     assert "112" in out.replies[0].text and state.step == "cat"
     assert next_step(state.data, "loc") == "desc"
-    assert next_step(state.data, "desc") == "contact"
+    assert next_step(state.data, "desc") == "summary"
     state.data["danger"] = False
     assert next_step(state.data, "loc") == "when"
 
@@ -109,8 +112,18 @@ def test_send_with_an_answer_missing_goes_back_to_it() -> None:
 
 def test_complete_summary_send_is_the_only_submit() -> None:
     state = _state("summary", cat=["fisik"], age="6-12", sex="p", kel="15.71.01.1001")
+    assert steps.handle(state, _inbound(text="kirim"), _ctx()).effect is None
     assert steps.handle(state, _inbound(option="r:summary:send"), _ctx()).effect == "submit"
-    assert steps.handle(state, _inbound(text="kirim"), _ctx()).effect == "submit"
+    assert state.data["contact"] == "y"
+    assert steps.handle(state, _inbound(option="r:summary:anon"), _ctx()).effect == "submit"
+    assert state.data["contact"] == "n"
+
+
+def test_a_draft_stored_at_the_old_contact_question_goes_on_at_the_summary() -> None:
+    state = _state("contact", cat=["fisik"], age="6-12", sex="p", kel="15.71.01.1001")
+    out = steps.handle(state, _inbound(text="halo"), _ctx())
+    assert state.step == "summary" and out.effect is None
+    assert "Mohon periksa" in out.replies[-1].text
 
 
 @pytest.mark.parametrize("field", list(EDITABLE))

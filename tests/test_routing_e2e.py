@@ -109,13 +109,13 @@ class Driver:
 
 async def _report_until_send(bot: Driver, resident: int, category: str) -> None:
     await bot.text(resident, "/start")
-    for choice in ("n", category, "ok", "6-12", "p", "p1", KEC_TELANAIPURA):
+    for choice in ("n", category, "ok", "6-12", "p", KEC_TELANAIPURA):
         await bot.press(resident, choice)
     await bot.press(resident, KEL_SIMPANG_IV_SIPIN)
     await bot.text(resident, "RT 03 RW 02, dekat masjid")
     await bot.press(resident, "today")
     await bot.text(resident, "Anak tetangga sering dipukul ayahnya.")
-    for choice in ("rumah_tangga", "orang_tua", "tetangga_saksi", "y"):
+    for choice in ("rumah_tangga", "orang_tua", "tetangga_saksi"):
         await bot.press(resident, choice)
 
 

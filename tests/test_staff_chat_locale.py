@@ -49,4 +49,4 @@ async def test_english_speaking_cadre_gets_english(app: App) -> None:
         staff.language = "en"
     await report(app, kelurahan=KEL2)
     (text,) = await texts_to(app, world.chats[world.kader_c])
-    assert "There is a new report for you." in text and "Victim's age: 6-12" in text
+    assert "There is a new report for you." in text and "Victim's age: 6–12 years" in text

@@ -27,11 +27,15 @@ async def test_month_statistics(app: App) -> None:
     stats = compute(await _rows(app, period), period.describe(zone), {})
     assert stats.period == "2026-11-01 s.d. 2026-11-30"
     assert stats.total == 2
-    assert dict(stats.by_category) == {"Fisik": 1, "Psikis": 1, "Seksual": 1}
+    assert dict(stats.by_category) == {
+        "Kekerasan fisik": 1,
+        "Kekerasan psikis": 1,
+        "Kekerasan seksual": 1,
+    }
     assert dict(stats.by_kecamatan) == {"Telanaipura": 1, "Jambi Selatan": 1}
     by_status = dict(stats.by_status)
     assert (by_status["Ditutup"], by_status["Diterima"], by_status["Baru"]) == (1, 1, 0)
-    assert dict(stats.by_priority) == {"Biasa": 1, "Darurat": 1}
+    assert dict(stats.by_priority) == {"Biasa": 1, "DARURAT": 1}
     assert stats.median_hours_to_accept == pytest.approx(1.25)  # 2 h and 30 min
     assert stats.median_days_to_resolve == pytest.approx(3.0)
     assert (stats.accepted, stats.resolved, stats.escalated) == (2, 1, 1)
@@ -85,4 +89,7 @@ def test_cli_stats_table(
             assert marker not in out
         assert main(["stats"]) == 0
         assert "Jumlah kasus: 6" in capsys.readouterr().out
+        assert main(["stats", "--language", "en"]) == 0
+        english = capsys.readouterr().out
+        assert "Number of cases: 6" in english and "Physical violence" in english
         assert main(["stats", "--month", "November"]) == 2

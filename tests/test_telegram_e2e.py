@@ -218,7 +218,6 @@ async def test_resident_completes_a_report_over_telegram(
     await user.press("rumah_tangga")
     await user.press("orang_tua")
     await user.press("tetangga_saksi")
-    await user.press("y")
     summary = "\n".join(user.last_texts)
     assert "Simpang IV Sipin" in summary
     confirmation = "\n".join(await user.press("send"))

@@ -166,7 +166,7 @@ async def report_on_whatsapp(resident: Phone) -> str:
     await resident.press("ok")
     await resident.press("6-12")
     await resident.press("p")
-    await resident.press("p1")  # the flow's own paging: Telanaipura is on its second page
+    # All 11 kecamatan in one Reply; the WhatsApp list pages them 9 + 2 (Telanaipura is last).
     await resident.press(KEC_TELANAIPURA)
     await resident.press(KEL_SIMPANG_IV_SIPIN)
     await resident.say("RT 03 RW 02, dekat masjid")
@@ -177,7 +177,6 @@ async def report_on_whatsapp(resident: Phone) -> str:
     await resident.press("rumah_tangga")
     await resident.press("orang_tua")
     await resident.press("tetangga_saksi")
-    await resident.press("y")
     resident.new_texts()
     await resident.press("send")
     return resident.new_texts()
@@ -333,4 +332,32 @@ async def test_a_cadre_without_a_visible_number_links_with_the_invite_code(
     assert identity is not None and identity.staff_id == staff.id
     (answer,) = system.fake.to(user_id)
     assert answer["recipient"] == user_id and "to" not in answer
-    assert "terhubung" in answer["text"]["body"]
+    # Linked, with the staff menu under the same message.
+    assert "terhubung" in answer["interactive"]["body"]["text"]
+    titles = [b["reply"]["title"] for b in answer["interactive"]["action"]["buttons"]]
+    assert titles == ["Kasus saya", "Buat laporan baru"]
+
+
+async def test_a_number_registered_as_staff_mid_report_links_at_the_next_message(
+    system: System,
+) -> None:
+    app = system.app
+    await seed_areas(app)
+    resident = system.phone(RESIDENT)
+    await resident.say("Halo")
+    await resident.press("n")
+    async with app.db.transaction() as session:
+        staff = await add_staff(
+            session, "Dewi", "+" + RESIDENT, "kader", KEL_SIMPANG_IV_SIPIN, app.clock.now()
+        )
+    resident.new_texts()
+    await resident.press("fisik")  # any message, at any point of any flow
+    async with app.db.transaction() as session:
+        identity = await session.scalar(
+            select(ChatIdentity).where(ChatIdentity.external_id == RESIDENT)
+        )
+    assert identity is not None and identity.staff_id == staff.id
+    said = resident.new_texts()
+    assert "sudah terhubung" in said and "tetap tersimpan" in said  # the draft is kept, and said
+    await resident.press("ok")
+    assert "Berapa kira-kira usia korban?" in resident.new_texts()

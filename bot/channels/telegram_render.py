@@ -2,7 +2,8 @@
 
 - options → an inline keyboard; callback_data is the option id (≤ 64 bytes, checked here: a
   longer id is a bug in a handler, never something to truncate); one button per row, or two per
-  row when both labels are short;
+  row when both labels are short; every option on one keyboard (Telegram takes 100 buttons, so
+  the report flow's areas need no paging here; more is a handler's bug);
 - `request_contact` → a one-time reply keyboard with a "share my number" button (Telegram only
   sends the contact of the user who presses it, with their own user_id);
 - `extra["remove_keyboard"]` → removes an earlier reply keyboard (after the contact was shared).
@@ -25,6 +26,7 @@ from bot.messages import Option, Reply
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
 MAX_CALLBACK_BYTES = 64
+MAX_BUTTONS = 100
 # Two buttons side by side only when both labels fit on half a phone screen.
 SHORT_LABEL = 14
 DEFAULT_CONTACT_LABEL = "📱 Kirim nomor HP saya"
@@ -71,6 +73,8 @@ def _button(option: Option) -> InlineKeyboardButton:
 def inline_keyboard(options: tuple[Option, ...]) -> InlineKeyboardMarkup | None:
     if not options:
         return None
+    if len(options) > MAX_BUTTONS:
+        raise RenderError(f"{len(options)} options ({MAX_BUTTONS} buttons allowed)")
     rows: list[list[InlineKeyboardButton]] = []
     pending: Option | None = None
     for option in options:

@@ -3,7 +3,10 @@
 The webhook is signed by Meta and its `wa_id` is the sender's verified number, so a message from
 a number registered as staff links that account at first contact (no code needed). A sender
 without a `wa_id` (business-scoped id only) links with the one-time code of `patbm staff invite`
-(`/start CODE`, handled by handlers/linking.py like on every channel).
+(`/start CODE`, handled by handlers/linking.py like on every channel). That holds at any point:
+a resident who is registered as staff later is linked by their next message, whatever flow they
+are in; a report they were filling in is kept (their message was an answer to it) and they are
+told so.
 """
 
 from __future__ import annotations
@@ -19,9 +22,12 @@ from bot.i18n import Translator
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.staff import find_by_phone
-from models import ChatIdentity
+from models import ChatIdentity, Conversation
 
 log = logging.getLogger(__name__)
+
+# handlers.report's flow name (bot/ does not import handlers).
+REPORT_FLOW = "report"
 
 
 async def identity_for(session: AsyncSession, inbound: Inbound) -> ChatIdentity | None:
@@ -30,6 +36,15 @@ async def identity_for(session: AsyncSession, inbound: Inbound) -> ChatIdentity 
             ChatIdentity.channel == CHANNEL, ChatIdentity.external_id == inbound.user_id
         )
     )
+
+
+async def _report_in_progress(session: AsyncSession, inbound: Inbound) -> bool:
+    flow = await session.scalar(
+        select(Conversation.flow).where(
+            Conversation.channel == CHANNEL, Conversation.user_id == inbound.user_id
+        )
+    )
+    return flow == REPORT_FLOW
 
 
 async def link_by_sender_phone(
@@ -57,17 +72,23 @@ async def link_by_sender_phone(
     await session.flush()
     log.info("whatsapp identity %s linked to staff %s by phone", identity.id, staff.id)
     t = Translator(staff.language)
+    text = t(
+        "Halo {name}, nomor WhatsApp ini terdaftar sebagai staf PATBM dan sekarang sudah "
+        "terhubung. Tugas dan pemberitahuan kasus akan dikirim ke sini.",
+        name=staff.name,
+    )
+    if await _report_in_progress(session, inbound):
+        # Linked without asking (by the number): the message just sent was meant as an answer,
+        # so the draft is kept and goes on, and the person is told.
+        text += "\n\n" + t(
+            "Laporan yang sedang Anda isi tetap tersimpan dan kita lanjutkan. "
+            "Ketik /batal untuk membatalkannya."
+        )
     enqueue(
         session,
         channel=CHANNEL,
         chat_id=inbound.chat_id,
-        reply=Reply(
-            text=t(
-                "Halo {name}, nomor WhatsApp ini terdaftar sebagai staf PATBM dan sekarang sudah "
-                "terhubung. Tugas dan pemberitahuan kasus akan dikirim ke sini.",
-                name=staff.name,
-            )
-        ),
+        reply=Reply(text=text),
         now=now,
         kind="linked",
         staff_id=staff.id,

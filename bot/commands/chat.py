@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -25,12 +26,13 @@ from bot.clock import SystemClock
 from bot.crypto import KeyRing, set_keyring
 from bot.db import Database
 from bot.dispatch import dispatch_in_transaction
-from bot.messages import Inbound, Option, Reply
+from bot.messages import Contact, Inbound, Option, Reply
 from bot.settings import Settings
 from bot.staff import add_staff, find_by_phone
 from models import Area, AreaLevel, Base, ChatIdentity, OutboxMessage
 
 CHANNEL = "terminal"
+PHONE_LIKE = re.compile(r"\+?[0-9][0-9 .-]{6,}[0-9]")
 DEMO_AREA = "15.71"
 # (name, phone, role, which area: kelurahan index, kecamatan, or the kota)
 DEMO_STAFF = (
@@ -61,9 +63,15 @@ class TerminalChat:
     user_id: str
     out: TextIO
     options: list[Option] = field(default_factory=list)
+    # The bot asked for this person's own number (/daftar): a typed number is that contact.
+    asked_contact: bool = False
 
     def inbound(self, line: str) -> Inbound:
         text = line.strip()
+        if self.asked_contact and PHONE_LIKE.fullmatch(text):
+            self.asked_contact = False
+            # The terminal has no contact button; the typed number stands for one's own card.
+            return Inbound(CHANNEL, self.user_id, self.user_id, contact=Contact(text, self.user_id))
         if text.isdigit() and 1 <= int(text) <= len(self.options):
             return Inbound(
                 CHANNEL, self.user_id, self.user_id, option=self.options[int(text) - 1].id
@@ -100,6 +108,7 @@ class TerminalChat:
             self.options = list(reply.options)
             for number, option in enumerate(reply.options, start=1):
                 print(f"   {number}. {option.label}", file=self.out)
+        self.asked_contact = reply.request_contact
         if reply.request_contact:
             print("   (share your phone number: type it, e.g. 0812...)", file=self.out)
 
@@ -190,7 +199,8 @@ async def run_chat(
         file=out,
     )
     if as_phone:
-        await chat.show_pending()
+        # The staff home (their cases, a new report) and whatever was queued for them.
+        await chat.send("/start")
     else:
         # A resident sees the welcome and the first question without typing anything.
         await chat.send("/start")

@@ -1,4 +1,4 @@
-"""`patbm stats [--month YYYY-MM]`."""
+"""`patbm stats [--month YYYY-MM] [--language id|en]`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.commands.common import run_with_app
+from bot.i18n import LANGUAGES
 from bot.reporting import Period, PeriodError, load_case_rows, month_period
 from bot.stats import compute, render
 from models import Area, AreaLevel
@@ -20,6 +21,9 @@ def register(sub: Any) -> None:
         "stats", help="case counts, response times and escalations as tables"
     )
     parser.add_argument("--month", help="only cases reported in this month, YYYY-MM (local)")
+    parser.add_argument(
+        "--language", choices=LANGUAGES, default="id", help="language of the table (id, en)"
+    )
     parser.set_defaults(func=_stats)
 
 
@@ -39,7 +43,7 @@ def _stats(args: argparse.Namespace) -> int:
                     select(Area).where(Area.level == AreaLevel.KECAMATAN)
                 )
             }
-        print(render(compute(rows, period.describe(zone), kecamatan)), end="")
+        print(render(compute(rows, period.describe(zone), kecamatan, args.language)), end="")
         return 0
 
     return run_with_app(body)

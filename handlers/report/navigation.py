@@ -6,12 +6,14 @@ from typing import Any
 
 from handlers.base import ConversationState
 from handlers.report.context import Ctx, Outcome
-from handlers.report.labels import SHORT_VERSION_SKIPS, STEPS
+from handlers.report.labels import LEGACY_STEPS, SHORT_VERSION_SKIPS, STEPS
 from handlers.report.prompts import prompt
 
 
 def reprompt(state: ConversationState, ctx: Ctx, out: Outcome | None = None) -> Outcome:
     out = out or Outcome()
+    if state.step in LEGACY_STEPS:  # a draft stored by an older version
+        state.step = LEGACY_STEPS[state.step]
     out.replies.append(prompt(str(state.step), state.data, ctx))
     return out
 

@@ -17,6 +17,7 @@ from handlers.report.labels import (
     DONE,
     EDITABLE,
     FLOW,
+    LEGACY_STEPS,
     MAX_DESCRIPTION,
     MAX_EVIDENCE,
     MAX_LOCATION_DETAIL,
@@ -51,6 +52,8 @@ def is_current(state: ConversationState, option: str) -> bool:
 
 
 def handle(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
+    if state.step in LEGACY_STEPS:
+        state.step = LEGACY_STEPS[state.step]
     if state.step not in (*STEPS, "edit"):
         state.step = "danger"
         return reprompt(state, ctx)
@@ -216,7 +219,8 @@ def _media(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
 
 
 def _summary_action(state: ConversationState, value: str, ctx: Ctx) -> Outcome:
-    if value == "send":
+    if value in {"send", "anon"}:
+        state.data["contact"] = "y" if value == "send" else "n"
         missing = missing_for_submit(state.data)
         if missing is not None:
             out = Outcome()

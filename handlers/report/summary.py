@@ -60,12 +60,13 @@ def summary_text(data: dict[str, Any], ctx: Ctx) -> str:
         t("Tempat kejadian: {value}", value=_label(PLACES, data.get("place"), ctx)),
         t("Hubungan pelaku: {value}", value=_label(RELATIONS, data.get("rel"), ctx)),
         t("Peran Anda: {value}", value=_label(REPORTER_ROLES, data.get("role"), ctx)),
-        t(
-            "Kontak: {value}",
-            value=t("boleh dihubungi lewat bot") if data.get("contact") == "y" else t("anonim"),
-        ),
         "",
-        t("Jika sudah benar, tekan “Kirim laporan”."),
+        # Asked here, with the send buttons, not as a question of its own: one action less.
+        t(
+            "Bolehkah petugas PATBM menghubungi Anda lewat bot ini? "
+            "Nomor Anda tidak akan terlihat oleh petugas. Jika tidak, laporan Anda tetap anonim."
+        ),
+        t("Jika sudah benar, kirim dengan salah satu tombol “Kirim”."),
     ]
     return "\n".join(lines)
 
