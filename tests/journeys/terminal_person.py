@@ -6,6 +6,7 @@ prompt, finds the number next to the label they want (never a hard-coded number)
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -108,7 +109,5 @@ class TerminalPerson:
         self.process.wait(timeout=WAIT)
         for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
             if pipe is not None and not pipe.closed:
-                try:
+                with contextlib.suppress(OSError):
                     pipe.close()
-                except OSError:
-                    pass
