@@ -147,7 +147,11 @@ def _chat(args: argparse.Namespace) -> int:
     if args.at:
         from bot.clock import as_utc
 
-        start = as_utc(datetime.fromisoformat(args.at.replace("Z", "+00:00")))
+        try:
+            start = as_utc(datetime.fromisoformat(args.at.replace("Z", "+00:00")))
+        except ValueError:
+            print(f"patbm chat: --at {args.at!r} is not an ISO time", file=sys.stderr)
+            return 2
 
     async def main(app: App) -> int:
         _logs_off_screen(app, verbose)
