@@ -20,6 +20,7 @@ import os
 import re
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 PHONE_MASK = "[nomor]"
@@ -138,3 +139,16 @@ def configure_logging(*, verbose: bool = False, json_lines: bool | None = None) 
         "alembic",
     ):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def log_to_file(path: Path) -> None:
+    """Log lines to `path` instead of the screen (`patbm chat`: never between the messages)."""
+    root = logging.getLogger()
+    formatter = root.handlers[0].formatter if root.handlers else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(formatter or TextFormatter())
+    handler.addFilter(ScrubPhoneNumbers())
+    for old in root.handlers:
+        old.close()
+    root.handlers[:] = [handler]

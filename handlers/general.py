@@ -127,6 +127,8 @@ async def cancel_command(turn: Turn) -> None:
 
 async def unknown_command(turn: Turn) -> None:
     turn.reply(turn.t("Maaf, perintah itu tidak kami kenal. Ketik /bantuan untuk daftar perintah."))
+    # Like every refusal, it leaves the person with the question they were at.
+    await prompt_current(turn)
 
 
 async def staff_only(turn: Turn) -> None:
@@ -136,6 +138,7 @@ async def staff_only(turn: Turn) -> None:
             "Jika Anda ingin melapor, ketik /lapor."
         )
     )
+    await prompt_current(turn)
 
 
 async def stale_option(turn: Turn) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from bot.app import App
 from bot.commands.chat import run_chat
 from bot.staff import add_staff
-from models import ChatIdentity, OutboxMessage
+from models import Area, ChatIdentity, OutboxMessage
 from tests.report_support import KEL_SIMPANG_IV_SIPIN, all_cases, seed_areas
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,3 +163,23 @@ async def test_terminal_resident_links_by_typing_their_number_after_daftar(app: 
             select(ChatIdentity).where(ChatIdentity.external_id == "warga-3")
         )
     assert identity is not None and identity.staff_id == staff.id
+
+
+async def test_a_staff_chat_opens_with_what_is_waiting(app: App) -> None:
+    """No chat was linked when the case came: opening `--as PHONE` shows it at once."""
+    await seed_areas(app)
+    async with app.db.transaction() as session:
+        first = await session.scalar(
+            select(Area.code).where(Area.parent_code == "15.71.08").order_by(Area.name, Area.code)
+        )
+        assert first is not None
+        await add_staff(session, "Bu Kader", "081234500011", "kader", first, app.clock.now())
+    lines = "\n".join(["2", "1", "10", "3", "2", "jelutung", "1", "1", "1", "cerita", "7", "1"])
+    out = io.StringIO()
+    await run_chat(app, user_id="warga", as_phone=None, stdin=io.StringIO(lines), out=out)
+    [case] = await all_cases(app)
+    staff_out = io.StringIO()
+    code = await run_chat(
+        app, user_id="staff-k", as_phone="081234500011", stdin=io.StringIO(""), out=staff_out
+    )
+    assert code == 0 and case.reference in staff_out.getvalue()

@@ -1,4 +1,10 @@
-"""The kecamatan and kelurahan questions: buttons, pages, and typed names."""
+"""The kecamatan and kelurahan questions: buttons, pages, and typed names.
+
+A typed name goes straight on when it is certain: an exact name, or a name that matches one
+place only in the list being shown. Anything less sure (a typo or part of a name that only
+fits a place outside the list, e.g. 'telanai' on Alam Barajo's kelurahan) is asked back:
+"Maksud Anda …?" with that place first and the list again; 'ya' takes it.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,14 @@ import re
 
 from bot.messages import Option
 from handlers.base import ConversationState
-from handlers.report.areas import Place, match_places
-from handlers.report.context import Ctx, Outcome, has_words, option_id
+from handlers.report.areas import AreaIndex, Place, match_places, normalise_name
+from handlers.report.context import Ctx, Outcome, has_words, option_id, parse_option, simplify
+from handlers.report.matching import looks_like_a_number, pick_by_number
 from handlers.report.navigation import advance, goto, reprompt, unclear
+from handlers.report.prompts import options_for
+
+SUGGESTED = "suggest"
+YES_WORDS = frozenset({"ya", "iya", "y", "yes", "benar", "betul", "ok", "oke"})
 
 
 def set_kelurahan(state: ConversationState, place: Place, ctx: Ctx) -> Outcome:
@@ -18,6 +29,7 @@ def set_kelurahan(state: ConversationState, place: Place, ctx: Ctx) -> Outcome:
 
 def area_choice(state: ConversationState, step: str, value: str, ctx: Ctx) -> Outcome:
     areas = ctx.areas
+    state.data.pop(SUGGESTED, None)
     if areas is None:
         return unclear(state, value, ctx)
     if re.fullmatch(r"p\d{1,3}", value):
@@ -36,19 +48,34 @@ def area_choice(state: ConversationState, step: str, value: str, ctx: Ctx) -> Ou
     return set_kelurahan(state, place, ctx)
 
 
+def _shown(state: ConversationState, step: str, areas: AreaIndex) -> list[Place]:
+    if step == "kec":
+        return areas.kecamatan
+    return areas.kelurahan.get(str(state.data.get("kec")), [])
+
+
 def typed_area(state: ConversationState, step: str, text: str, ctx: Ctx) -> Outcome:
     areas = ctx.areas
+    suggested = state.data.pop(SUGGESTED, None)
     if areas is None or not has_words(text):
         return unclear(state, text, ctx)
-    hits: list[Place] = []
-    if step == "kec":
-        hits = match_places(text, areas.kecamatan)
-    else:
-        hits = match_places(text, areas.kelurahan.get(str(state.data.get("kec")), []))
-    if not hits:  # a kelurahan named at the kecamatan step, or one in another kecamatan
-        hits = match_places(text, areas.all_kelurahan())
+    if suggested and simplify(text) in YES_WORDS:
+        return area_choice(state, step, str(suggested), ctx)
+    if looks_like_a_number(text):
+        # Typed on WhatsApp or Telegram: a plain 1..N is the Nth option shown, nothing else.
+        picked = pick_by_number(text, options_for(step, state.data, ctx))
+        parsed = parse_option(picked.id) if picked else None
+        return area_choice(state, step, parsed[1], ctx) if parsed else unclear(state, text, ctx)
+    hits = match_places(text, _shown(state, step, areas))
     if len(hits) == 1:
         return area_choice(state, step, hits[0].code, ctx)
+    if not hits:  # a kelurahan named at the kecamatan step, or one in another kecamatan
+        hits = match_places(text, areas.all_kelurahan())
+        exact = [p for p in hits if normalise_name(p.name) == normalise_name(text)]
+        if len(exact) == 1:
+            return area_choice(state, step, exact[0].code, ctx)
+        if len(hits) == 1:
+            return _confirm(state, step, hits[0], ctx)
     out = Outcome()
     if not hits:
         out.say(
@@ -58,17 +85,36 @@ def typed_area(state: ConversationState, step: str, text: str, ctx: Ctx) -> Outc
             )
         )
         return reprompt(state, ctx, out)
-    options = []
-    for place in hits[:8]:
-        parent = areas.get(place.parent)
-        label = (
-            place.name
-            if areas.is_kecamatan(place.code) or parent is None
-            else (f"{place.name} ({parent.name})")
-        )
-        options.append((option_id(step, place.code), label))
     out.say(
         ctx.t("Ada beberapa yang mirip. Yang mana maksud Anda?"),
-        [Option(i, label) for i, label in options],
+        [Option(option_id(step, place.code), _full_name(place, areas)) for place in hits[:8]],
+    )
+    return out
+
+
+def _full_name(place: Place, areas: AreaIndex) -> str:
+    parent = areas.get(place.parent)
+    if areas.is_kecamatan(place.code) or parent is None:
+        return place.name
+    return f"{place.name} ({parent.name})"
+
+
+def _confirm(state: ConversationState, step: str, place: Place, ctx: Ctx) -> Outcome:
+    """Not sure: ask back, with the guess first and the question's own list after it."""
+    assert ctx.areas is not None
+    state.data[SUGGESTED] = place.code
+    parent = ctx.areas.get(place.parent)
+    name = (
+        ctx.t("{kelurahan} (Kecamatan {kecamatan})", kelurahan=place.name, kecamatan=parent.name)
+        if parent is not None and not ctx.areas.is_kecamatan(place.code)
+        else place.name
+    )
+    out = Outcome()
+    out.say(
+        ctx.t("Maksud Anda {place}? Ketik “ya”, atau pilih dari daftar.", place=name),
+        [
+            Option(option_id(step, place.code), ctx.t("Ya, {place}", place=name)),
+            *options_for(step, state.data, ctx),
+        ],
     )
     return out

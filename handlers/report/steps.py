@@ -27,7 +27,7 @@ from handlers.report.labels import (
     SUMMARY_SHORTCUT_STEPS,
     TO_SUMMARY,
 )
-from handlers.report.matching import match_typed
+from handlers.report.matching import match_typed, plain_number
 from handlers.report.navigation import advance, goto, reprompt, unclear
 from handlers.report.prompts import emergency_text, options_for, prompt
 from handlers.report.validity import CHOICES, missing_for_submit
@@ -83,8 +83,11 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
             chosen = set(state.data.get("cat") or []) | picked
             state.data["cat"] = [c for c in CATEGORIES if c in chosen]
             return reprompt(state, ctx)
-    if step == "age" and text.isdigit():
-        return _choose(state, step, _age_group(int(text)), ctx)
+    years = plain_number(text) if step == "age" else None
+    if years is not None:
+        # On the age question a plain number is the age in years, as a person means it.
+        group = _age_group(years)
+        return _choose(state, step, group, ctx) if group else unclear(state, text, ctx)
     typed = match_typed(step, text, options_for(step, state.data, ctx)) if text else None
     if typed is None:
         return unclear(state, text, ctx)
@@ -152,11 +155,11 @@ def _typed_categories(text: str) -> set[str]:
     return found
 
 
-def _age_group(years: int) -> str:
+def _age_group(years: int) -> str | None:
     for bound, group in _AGE_BOUNDS:
         if years <= bound:
             return group
-    return "60+" if years < 130 else "unk"
+    return "60+" if years < 130 else None
 
 
 def _location(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:

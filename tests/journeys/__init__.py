@@ -1,0 +1,1 @@
+"""Journeys: a simulated person through a running PATBM Lapor."""
