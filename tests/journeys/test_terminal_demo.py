@@ -62,7 +62,7 @@ def test_a_resident_reports_and_the_kader_accepts(person: TerminalPerson) -> Non
     person.choose("Hari ini")
     person.type("Anak tetangga sering dipukul ayahnya.")
     person.choose("Langsung ke ringkasan")
-    screen = person.choose("Kirim laporan")
+    screen = person.choose("Kirim anonim")
     match = REFERENCE.search(screen.split("Nomor laporan", 1)[1])
     assert match is not None
     reference = match.group()
