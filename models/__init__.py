@@ -3,6 +3,7 @@
 from models.area import Area, AreaLevel
 from models.base import Base
 from models.case import Case, CaseEvent, CasePriority, CaseStatus
+from models.evidence import CaseEvidence, CaseFollowUp, EvidenceStatus, FollowUpAnswer
 from models.messaging import ChatIdentity, Conversation, InboxUpdate, OutboxMessage, RateLimit
 from models.staff import Staff, StaffRole
 
@@ -12,9 +13,13 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseEvidence",
+    "CaseFollowUp",
     "CasePriority",
     "CaseStatus",
     "ChatIdentity",
+    "EvidenceStatus",
+    "FollowUpAnswer",
     "Conversation",
     "InboxUpdate",
     "OutboxMessage",

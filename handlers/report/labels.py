@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.evidence_rules import MAX_FILES
 from bot.i18n import N_
 
 FLOW = "report"
@@ -147,5 +148,5 @@ DONE_WORDS = frozenset({"lanjut", "selesai", "ok", "oke", "done", "next", "sudah
 # Limits that keep a draft small and a message readable.
 MAX_DESCRIPTION = 2000
 MAX_LOCATION_DETAIL = 300
-MAX_EVIDENCE = 10
+MAX_EVIDENCE = MAX_FILES  # bot/evidence_rules.py: the stated limit
 AREA_PAGE_SIZE = 8
