@@ -63,7 +63,9 @@ def test_location_media_and_contacts() -> None:
         and image.text == "foto"
     )
     voice = wp.parse_item(_one(p.voice_message("wamid.9", PHONE, "9002")))
-    assert voice is not None and voice.media == Media("voice", "9002")
+    assert voice is not None and voice.media == Media(
+        "voice", "9002", mime_type="audio/ogg; codecs=opus"
+    )
     card = wp.parse_item(_one(p.contacts_message("wamid.10", PHONE, "+62 811 000", "62811000")))
     assert card is not None and card.contact == Contact(phone="+62 811 000", user_id="62811000")
 
