@@ -29,7 +29,9 @@ async def show_evidence(turn: Turn, staff: Staff, case: Case) -> None:
     sent, pending = counts[0]
     t = turn.t
     if sent:
-        turn.reply(t("{n} berkas bukti kasus {ref} dikirim di atas.", n=sent, ref=case.reference))
+        turn.reply(
+            t("Bukti kasus {ref}: {n} berkas dikirim ke chat ini.", n=sent, ref=case.reference)
+        )
     elif pending:
         turn.reply(
             t(

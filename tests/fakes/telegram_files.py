@@ -97,7 +97,12 @@ class FileApi:
         with self._lock:
             self._uploads.setdefault(chat_id, []).append(upload)
             number = sum(len(v) for v in self._uploads.values())
-        stored = {"file_id": f"UPLOADED{number}", "file_unique_id": f"up{number}"}
+        stored: dict[str, Any] = {"file_id": f"UPLOADED{number}", "file_unique_id": f"up{number}"}
+        # What Telegram's answer carries for each kind (python-telegram-bot requires them).
+        if field in ("photo", "video"):
+            stored.update(width=800, height=600)
+        if field in ("voice", "video", "audio"):
+            stored["duration"] = 3
         body = [stored] if field == "photo" else stored
         message = self._store_message(params, {field: body, "caption": caption})
         return JSONResponse({"ok": True, "result": message})
