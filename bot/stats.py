@@ -80,14 +80,14 @@ def _share(count: int, total: int) -> str:
 
 def render_followups(counts: FollowUpCounts) -> str:
     """The reporters' answers after closing: shares only, never their words."""
-    rows: list[tuple[str, str, str]] = [
-        ("Ditanya", str(counts.asked), "-"),
-        ("Menjawab", str(counts.answered), _share(counts.answered, counts.asked)),
+    rows: list[tuple[str, int, str]] = [
+        ("Ditanya", counts.asked, "-"),
+        ("Menjawab", counts.answered, _share(counts.answered, counts.asked)),
     ]
     for answer in FollowUpAnswer.ALL:
         n = counts.by_answer.get(answer, 0)
-        rows.append((f"  {answer.capitalize()}", str(n), _share(n, counts.answered)))
-    rows.append(("Tidak ditanya (jendela WhatsApp / tak terjangkau)", str(counts.skipped), "-"))
+        rows.append((f"  {answer.capitalize()}", n, _share(n, counts.answered)))
+    rows.append(("Tidak ditanya (jendela WhatsApp / tak terjangkau)", counts.skipped, "-"))
     title = "Tindak lanjut pelapor setelah kasus ditutup"
     return title + "\n" + text_table(["Jawaban", "Jumlah", "%"], rows) + "\n"
 

@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from bot.app import App
 from bot.channels import telegram as tg
+from bot.channels.base import Sender
 from bot.channels.whatsapp import setup as whatsapp_setup
 from bot.evidence_fetch import TelegramFetcher, WhatsAppFetcher
 from bot.evidence_worker import fetch_due
@@ -114,7 +115,7 @@ async def two_channels(app: App, fake_tg: FakeTelegram) -> AsyncIterator[TwoChan
         bot = tg.build_bot(both.settings, read_timeout=5.0)
         await bot.initialize()
         tg.register_inbox()
-        senders = {"whatsapp": wa_sender, "telegram": tg.TelegramSender(bot)}
+        senders: dict[str, Sender] = {"whatsapp": wa_sender, "telegram": tg.TelegramSender(bot)}
         worker = DeliveryWorker(both, senders, limiter=RateLimiter({}, 1000.0))
         fetchers: dict[str, Any] = {
             "telegram": TelegramFetcher(http, fake_tg.api_url, fake_tg.token),

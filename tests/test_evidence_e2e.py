@@ -86,8 +86,8 @@ async def report_with_files(system: TwoChannels, files: list[p.Value], *, contac
         ("when", "today"),
     ):
         await _choose(system, step, value)
-    for value in files:
-        await system.whatsapp(value)
+    for file in files:
+        await system.whatsapp(file)
     await _choose(system, "desc", "ok")
     for step, value in (
         ("place", "rumah_tangga"),
@@ -101,7 +101,7 @@ async def report_with_files(system: TwoChannels, files: list[p.Value], *, contac
 
 async def _case(app: App) -> Case:
     async with app.db.transaction() as session:
-        case = await session.scalar(select(Case))
+        case: Case | None = await session.scalar(select(Case))
     assert case is not None
     return case
 
