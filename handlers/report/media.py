@@ -74,13 +74,18 @@ def media_step(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
     evidence.append(item)
     data["evidence"] = evidence
     if at_story:
-        text = (
-            "Bukti dan tulisan Anda diterima ({count}). Tambah cerita atau bukti lain, "
-            "atau tekan “Lanjut”."
-            if story_added
-            else "Bukti diterima ({count}). Tulis ceritanya, kirim bukti lain, atau tekan “Lanjut”."
-        )
-        out.say(ctx.t(text, count=len(evidence)), options_for("desc", data, ctx))
+        if story_added:
+            said = ctx.t(
+                "Bukti dan tulisan Anda diterima ({count}). Tambah cerita atau bukti lain, "
+                "atau tekan “Lanjut”.",
+                count=len(evidence),
+            )
+        else:
+            said = ctx.t(
+                "Bukti diterima ({count}). Tulis ceritanya, kirim bukti lain, atau tekan “Lanjut”.",
+                count=len(evidence),
+            )
+        out.say(said, options_for("desc", data, ctx))
         return out
     if caption is not None:
         out.say(ctx.t("Bukti dan keterangannya diterima dan akan disimpan bersama laporan."))
