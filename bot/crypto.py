@@ -30,6 +30,12 @@ class KeyRing:
     def decrypt(self, token: str) -> str:
         return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
 
+    def encrypt_bytes(self, plain: bytes) -> str:
+        return self._fernet.encrypt(plain).decode("ascii")
+
+    def decrypt_bytes(self, token: str) -> bytes:
+        return self._fernet.decrypt(token.encode("ascii"))
+
     def rotate(self, token: str) -> str:
         """Re-encrypt a token under the primary key."""
         return self._fernet.rotate(token.encode("ascii")).decode("ascii")

@@ -35,6 +35,7 @@ from bot.digest_queries import (
     scope_counts,
     unaccepted_cases,
 )
+from bot.followup import followup_digest_line
 from bot.i18n import Translator
 from bot.messages import Reply
 from bot.notify import notify_staff
@@ -196,7 +197,10 @@ async def digest_text_for(
     if staff.role in (StaffRole.DINAS, StaffRole.ADMIN):
         area = await session.get(Area, staff.area_code)
         title = t("Ringkasan harian {name}", name=area.name if area else staff.area_code)
-        return await scope_digest_text(session, t, data, settings, kecamatan_code=None, title=title)
+        whole = await scope_digest_text(
+            session, t, data, settings, kecamatan_code=None, title=title
+        )
+        return whole + await followup_digest_line(session, t, data.now)
     text = await cadre_reminder_text(session, staff, t, data)
     return text or t("Tidak ada kasus terbuka yang Anda pegang. Terima kasih!")
 

@@ -34,7 +34,7 @@ from bot.db import Database
 from bot.logs import log_event
 from bot.settings import Settings
 from models import Base
-from models.base import EncryptedJSON, EncryptedText
+from models.base import EncryptedBlob, EncryptedJSON, EncryptedText
 
 BATCH_SIZE = 500
 
@@ -46,6 +46,8 @@ class EncryptedColumn:
     table: str
     pk: str
     column: str
+    # Rows read at a time, for columns whose tokens are large (evidence files).
+    batch: int | None = None
 
     @property
     def name(self) -> str:
@@ -62,10 +64,11 @@ def encrypted_columns() -> list[EncryptedColumn]:
     for tbl in Base.metadata.sorted_tables:
         pk = [c.name for c in tbl.primary_key.columns]
         for col in tbl.columns:
-            if isinstance(col.type, EncryptedText | EncryptedJSON):
+            if isinstance(col.type, EncryptedText | EncryptedJSON | EncryptedBlob):
                 if len(pk) != 1:
                     raise RuntimeError(f"{tbl.name}: key rotation needs a one-column primary key")
-                found.append(EncryptedColumn(tbl.name, pk[0], col.name))
+                batch = getattr(col.type, "rotation_batch", None)
+                found.append(EncryptedColumn(tbl.name, pk[0], col.name, batch))
     return found
 
 
@@ -112,7 +115,7 @@ async def _scan(
                         select(pk, col)
                         .where(pk > last, col.is_not(None))
                         .order_by(pk)
-                        .limit(batch_size)
+                        .limit(target.batch or batch_size)
                     )
                 ).all()
                 changes: list[dict[str, Any]] = []
@@ -138,7 +141,7 @@ async def _scan(
                     # Some drivers cannot count an executemany (-1): then every change counts.
                     counted = cast(CursorResult[Any], result).rowcount
                     usage.rewritten += counted if counted >= 0 else len(changes)
-            if len(rows) < batch_size:
+            if len(rows) < (target.batch or batch_size):
                 break
             last = rows[-1][0]
     if rewrite:

@@ -21,6 +21,9 @@ class Media:
     file_id: str
     content_b64: str | None = None
     mime_type: str | None = None
+    # What the platform says of the file, where it says it (Telegram does; WhatsApp does not):
+    # lets an oversized file be refused while the resident is still writing.
+    file_size: int | None = None
 
     def content(self) -> bytes | None:
         import base64

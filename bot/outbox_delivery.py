@@ -56,6 +56,7 @@ from bot.app import App
 from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
 from bot.clock import as_utc
 from bot.delivery_failure import handle_permanent_failure
+from bot.evidence_view import EVIDENCE_KEY, attach_evidence
 from bot.instances import stale_before
 from bot.messages import Reply
 from bot.outbox_claim import ClaimedRow as ClaimedRow
@@ -325,6 +326,9 @@ class DeliveryWorker:
         try:
             await self.limiter.acquire(row.channel, row.chat_id)
             reply = Reply.from_json(row.payload)
+            if EVIDENCE_KEY in reply.extra:
+                # A case's evidence file: read from its row now, never carried in the outbox.
+                reply = await attach_evidence(self.app.db, reply)
             return await asyncio.wait_for(
                 self.senders[row.channel].send(row.chat_id, reply), self.send_timeout
             )

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.areas import deployment_kota
 from bot.cases import Actor, record_event
+from bot.evidence_store import queue_evidence
 from bot.references import check_pin, hash_pin, make_pin, make_reference, prefix_for
 from bot.routing import route_new_case
 from bot.settings import Settings
@@ -180,6 +181,8 @@ async def submit_report(
             data={"priority": case.priority, "categories": case.categories},
             to_status=CaseStatus.BARU,
         )
+        # The files are fetched after this commit (bot/evidence_worker.py), never inside it.
+        queue_evidence(session, case, now)
         await session.flush()
         log.info("case created", extra={"case": case.reference})
         await route_new_case(session, case, now, settings)

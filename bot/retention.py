@@ -3,7 +3,8 @@
 A case that is `ditutup` or `dibatalkan`, and was closed (or last changed) more than
 `settings.retention_months` ago, keeps everything statistics need (categories, areas, victim age
 group and sex, dates, status, escalation level) and loses: description, location detail and
-point, evidence references, reporter contact, outcome, the free-text notes of its events, and
+point, evidence references and the evidence files themselves (`case_evidence`), the
+follow-up's free text, reporter contact, outcome, the free-text notes of its events, and
 the payloads of its outbox messages (which may quote details). Each anonymisation is a case
 event `anonymised`, written in the same transaction as the change.
 
@@ -18,13 +19,13 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor, record_event
 from bot.db import Database
 from bot.logs import log_event
-from models import Case, CaseEvent, CaseStatus, OutboxMessage
+from models import Case, CaseEvent, CaseEvidence, CaseFollowUp, CaseStatus, OutboxMessage
 
 CLOSED_STATUSES = (CaseStatus.DITUTUP, CaseStatus.DIBATALKAN)
 PERSONAL_FIELDS = (
@@ -125,6 +126,11 @@ async def anonymise(
         .where(CaseEvent.case_id == case.id, CaseEvent.note.is_not(None))
         .values(note=None)
     )
+    # Evidence files go whole (bytes, captions, platform ids); the follow-up keeps its answer.
+    files = await session.execute(delete(CaseEvidence).where(CaseEvidence.case_id == case.id))
+    await session.execute(
+        update(CaseFollowUp).where(CaseFollowUp.case_id == case.id).values(note=None)
+    )
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.case_id == case.id, OutboxMessage.status == "pending")
@@ -145,6 +151,7 @@ async def anonymise(
             "fields": list(candidate.fields),
             "notes": candidate.notes,
             "outbox": candidate.outbox,
+            "files": int(getattr(files, "rowcount", 0) or 0),
             "retention_months": months,
         },
     )

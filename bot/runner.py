@@ -21,6 +21,7 @@ import signal
 from collections.abc import Awaitable
 from typing import Any
 
+import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import sqlite_checkpoint
@@ -28,6 +29,9 @@ from bot.app import App
 from bot.channels import whatsapp
 from bot.channels.base import ChannelStartError, Sender
 from bot.channels.telegram_start import TelegramChannel, start_telegram
+from bot.evidence_fetch import TIMEOUT as EVIDENCE_TIMEOUT
+from bot.evidence_fetch import build_fetchers
+from bot.evidence_worker import EvidenceWorker
 from bot.http import build_http_app, build_server
 from bot.inbox import InboxProcessor
 from bot.instances import Heartbeat, new_instance_id, take_over_leases
@@ -47,6 +51,8 @@ class Runner:
         self.delivery: DeliveryWorker | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.instance_id = new_instance_id()
+        self.evidence: EvidenceWorker | None = None
+        self._evidence_http: httpx.AsyncClient | None = None
         self.processor = InboxProcessor(
             app, on_committed=self._wake_delivery, instance_id=self.instance_id
         )
@@ -105,6 +111,11 @@ class Runner:
             await take_over_leases(self.app, self.instance_id)
         self._spawn(self.heartbeat.run(self.stopping))
         self._spawn(self.processor.run())
+        self._evidence_http = httpx.AsyncClient(timeout=EVIDENCE_TIMEOUT)
+        fetchers = build_fetchers(self.app.settings, self._evidence_http)
+        if fetchers:
+            self.evidence = EvidenceWorker(self.app, fetchers)
+            self._spawn(self.evidence.run())
         self.delivery = DeliveryWorker(self.app, self.senders, instance_id=self.instance_id)
         self.processor.delivery = self.delivery
         self._spawn(self.delivery.run())
@@ -131,6 +142,8 @@ class Runner:
             self.telegram.poller.stop()
         server.stop()
         self.processor.stop()
+        if self.evidence is not None:
+            self.evidence.stop()
         if self.delivery is not None:
             await self.delivery.stop()
         stopping = list(self._tasks)
@@ -147,6 +160,8 @@ class Runner:
         await self.heartbeat.leave()
         if self.telegram is not None:
             await self.telegram.close()
+        if self._evidence_http is not None:
+            await self._evidence_http.aclose()
         for sender in self.senders.values():
             close = getattr(sender, "aclose", None)
             if close is not None:

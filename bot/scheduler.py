@@ -10,6 +10,10 @@ database that claims what it acts on, so any number of instances may run the sam
   within a few hours after that time; the digests are idempotent per day);
 - `outbox` every 30 s: wakes the delivery workers of this process (`worker=` or every running
   `DeliveryWorker`), a safety net for a missed `wake()`;
+- `followup` every 10 minutes: the question to reporters of cases closed long enough ago
+  (bot/followup.py);
+- evidence files are fetched by `patbm run`'s own worker (bot/evidence_worker.py); the
+  `evidence` job here is for `patbm jobs run evidence`;
 - `cleanup` every night: drafts older than `draft_ttl_hours`, handled inbox rows older than
   `inbox_retention_days`.
 
@@ -36,13 +40,15 @@ from bot.app import App
 from bot.channels.base import Sender
 from bot.digest import run_digests
 from bot.escalation import sweep
+from bot.evidence_worker import fetch_evidence_once
+from bot.followup import sweep_followups
 from bot.outbox_delivery import DeliveryWorker, wake_running_workers
 from bot.worktime import parse_clock_time
 from models import Conversation, InboxUpdate
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("escalation", "digest", "outbox", "cleanup")
+JOB_NAMES = ("escalation", "digest", "outbox", "cleanup", "evidence", "followup")
 # A digest missed by more than this (the instance was down) waits for tomorrow.
 DIGEST_CATCH_UP = timedelta(hours=5)
 JOB_DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 15 * 60}
@@ -94,6 +100,10 @@ async def run_job(
         return await run_digests(app, now)
     if name == "cleanup":
         return await cleanup(app, now)
+    if name == "followup":
+        return await sweep_followups(app, now)
+    if name == "evidence":
+        return await fetch_evidence_once(app)
     if name == "outbox":
         if senders is None:
             # The safety net inside `patbm run`: the workers of this process do the sending.
@@ -189,6 +199,13 @@ def build_scheduler(
         IntervalTrigger(seconds=outbox_interval_seconds, timezone=zone),
         args=[app, "outbox", worker],
         id="outbox",
+        **JOB_DEFAULTS,
+    )
+    scheduler.add_job(
+        _scheduled,
+        IntervalTrigger(minutes=10, timezone=zone),
+        args=[app, "followup", worker],
+        id="followup",
         **JOB_DEFAULTS,
     )
     scheduler.add_job(

@@ -117,6 +117,10 @@ class Settings(BaseSettings):
     log_json: bool = False
     # Closed cases older than this lose their personal fields (`patbm retention apply`).
     retention_months: int = Field(default=24, ge=1, le=600)
+    # Evidence files: fetch attempts before a file counts as failed (backoff between them).
+    evidence_fetch_attempts: int = Field(default=6, ge=1)
+    # The reporter who agreed to contact is asked this long after closing whether it was handled.
+    followup_delay_days: float = Field(default=3, gt=0)
 
     @field_validator("timezone")
     @classmethod

@@ -11,10 +11,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from bot import vocabulary
+from bot.followup import FollowUpCounts
 from bot.i18n import Translator
 from bot.reporting import CaseRow
 from bot.tables import text_table
-from models import CaseStatus
+from models import CaseStatus, FollowUpAnswer
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,21 @@ def _share(count: int, total: int) -> str:
     return f"{100 * count / total:.0f}%" if total else "-"
 
 
-def render(stats: Stats) -> str:
+def render_followups(counts: FollowUpCounts) -> str:
+    """The reporters' answers after closing: shares only, never their words."""
+    rows: list[tuple[str, int, str]] = [
+        ("Ditanya", counts.asked, "-"),
+        ("Menjawab", counts.answered, _share(counts.answered, counts.asked)),
+    ]
+    for answer in FollowUpAnswer.ALL:
+        n = counts.by_answer.get(answer, 0)
+        rows.append((f"  {answer.capitalize()}", n, _share(n, counts.answered)))
+    rows.append(("Tidak ditanya (jendela WhatsApp / tak terjangkau)", counts.skipped, "-"))
+    title = "Tindak lanjut pelapor setelah kasus ditutup"
+    return title + "\n" + text_table(["Jawaban", "Jumlah", "%"], rows) + "\n"
+
+
+def render(stats: Stats, followups: FollowUpCounts | None = None) -> str:
     t = Translator(stats.language)
     total = stats.total
     parts = [
@@ -139,4 +154,6 @@ def render(stats: Stats) -> str:
             ],
         )
     )
+    if followups is not None:
+        parts += ["", render_followups(followups).rstrip("\n")]
     return "\n".join(parts) + "\n"

@@ -15,6 +15,7 @@ HANDLER_MODULES = (
     "handlers.staff",
     "handlers.relay",
     "handlers.linking",
+    "handlers.followup",
 )
 OPTIONAL_MODULES = frozenset({"handlers.staff", "handlers.relay"})
 # A contact shared outside any flow is a staff member linking their account (handlers.linking).

@@ -3,6 +3,7 @@
 from models.area import Area, AreaLevel
 from models.base import Base
 from models.case import Case, CaseEvent, CasePriority, CaseStatus
+from models.evidence import CaseEvidence, CaseFollowUp, EvidenceStatus, FollowUpAnswer
 from models.messaging import (
     ChatIdentity,
     Conversation,
@@ -19,10 +20,14 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CaseEvidence",
+    "CaseFollowUp",
     "CasePriority",
     "CaseStatus",
     "ChatIdentity",
     "Conversation",
+    "EvidenceStatus",
+    "FollowUpAnswer",
     "InboxUpdate",
     "Instance",
     "OutboxMessage",

@@ -67,6 +67,22 @@ class EncryptedJSON(TypeDecorator[Any]):
         return None if value is None else get_keyring().decrypt_json(value)
 
 
+class EncryptedBlob(TypeDecorator[bytes]):
+    """File bytes (evidence), encrypted at rest; stored as the Fernet token's text, so key
+    rotation (bot/keys.py) treats it like every other encrypted column."""
+
+    impl = Text
+    cache_ok = True
+    # Key rotation reads this many rows at a time (a token can be ~14 MB).
+    rotation_batch = 2
+
+    def process_bind_param(self, value: bytes | None, dialect: Dialect) -> str | None:
+        return None if value is None else get_keyring().encrypt_bytes(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> bytes | None:
+        return None if value is None else get_keyring().decrypt_bytes(value)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}  # noqa: RUF012

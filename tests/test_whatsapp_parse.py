@@ -57,9 +57,15 @@ def test_location_media_and_contacts() -> None:
     located = wp.parse_item(_one(p.location_message("wamid.7", PHONE, -1.61, 103.61)))
     assert located is not None and located.location == Location(-1.61, 103.61)
     image = wp.parse_item(_one(p.image_message("wamid.8", PHONE, "9001", caption="foto")))
-    assert image is not None and image.media == Media("photo", "9001") and image.text == "foto"
+    assert (
+        image is not None
+        and image.media == Media("photo", "9001", mime_type="image/jpeg")
+        and image.text == "foto"
+    )
     voice = wp.parse_item(_one(p.voice_message("wamid.9", PHONE, "9002")))
-    assert voice is not None and voice.media == Media("voice", "9002")
+    assert voice is not None and voice.media == Media(
+        "voice", "9002", mime_type="audio/ogg; codecs=opus"
+    )
     card = wp.parse_item(_one(p.contacts_message("wamid.10", PHONE, "+62 811 000", "62811000")))
     assert card is not None and card.contact == Contact(phone="+62 811 000", user_id="62811000")
 

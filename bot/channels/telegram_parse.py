@@ -53,7 +53,14 @@ def _media(message: dict[str, Any]) -> Media | None:
             # Photos come in several sizes, smallest first: keep the largest.
             value = value[-1]
         if isinstance(value, dict) and value.get("file_id"):
-            return Media(kind=kind, file_id=str(value["file_id"]))
+            size = value.get("file_size")
+            mime = value.get("mime_type")
+            return Media(
+                kind=kind,
+                file_id=str(value["file_id"]),
+                mime_type=str(mime) if isinstance(mime, str) else None,
+                file_size=int(size) if isinstance(size, int) else None,
+            )
     return None
 
 

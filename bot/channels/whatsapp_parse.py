@@ -147,7 +147,10 @@ def _media(message: dict[str, Any], kind_name: str) -> Media | None:
     kind = _MEDIA_TYPES[kind_name]
     if kind_name == "audio" and body.get("voice"):
         kind = "voice"
-    return Media(kind=kind, file_id=str(body["id"]))
+    mime = body.get("mime_type")
+    return Media(
+        kind=kind, file_id=str(body["id"]), mime_type=str(mime) if isinstance(mime, str) else None
+    )
 
 
 def _option(message: dict[str, Any]) -> tuple[str | None, str | None]:

@@ -261,6 +261,9 @@ class WhatsAppSender:
     async def _hold(self, chat_id: str, reply: Reply) -> None:
         extra = {k: v for k, v in reply.extra.items() if k not in TEMPLATE_KEYS}
         payload = Reply.from_json({**reply.to_json(), "extra": extra}).to_json()
+        if "evidence_id" in extra:
+            # An evidence file is kept by reference only; its bytes are read again when sent.
+            payload["media"] = None
         now = self.app.clock.now()
         async with self.app.db.transaction() as session:
             # The row being delivered: the worker has one row of a chat in flight, leased. Its

@@ -1,4 +1,4 @@
-"""`patbm jobs run escalation|digest|outbox|cleanup [--at ISO-TIME]`: one scheduled job, now.
+"""`patbm jobs run escalation|digest|outbox|cleanup|evidence|followup [--at ISO-TIME]`: one scheduled job, now.
 
 `--at` runs the job as of that instant (a fixed clock): `2026-12-07T09:00` is read in the
 deployment's zone, `2026-12-07T02:00Z` or `...+07:00` as given. Deadlines are evaluated as of
@@ -26,7 +26,7 @@ from bot.outbox import queue_at
 
 log = logging.getLogger(__name__)
 
-JOB_NAMES = ("escalation", "digest", "outbox", "cleanup")
+JOB_NAMES = ("escalation", "digest", "outbox", "cleanup", "evidence", "followup")
 
 
 def register(sub: Any) -> None:

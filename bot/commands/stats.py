@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.commands.common import run_with_app
+from bot.followup import followup_counts
 from bot.i18n import LANGUAGES
 from bot.reporting import Period, PeriodError, load_case_rows, month_period
 from bot.stats import compute, render
@@ -43,7 +44,11 @@ def _stats(args: argparse.Namespace) -> int:
                     select(Area).where(Area.level == AreaLevel.KECAMATAN)
                 )
             }
-        print(render(compute(rows, period.describe(zone), kecamatan, args.language)), end="")
+            followups = await followup_counts(session, start=period.start, end=period.end)
+        print(
+            render(compute(rows, period.describe(zone), kecamatan, args.language), followups),
+            end="",
+        )
         return 0
 
     return run_with_app(body)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import vocabulary
+from bot.evidence_rules import MAX_FILES
 from bot.i18n import N_
 
 FLOW = "report"
@@ -100,7 +101,7 @@ DONE_WORDS = frozenset({"lanjut", "selesai", "ok", "oke", "done", "next", "sudah
 # Limits that keep a draft small and a message readable.
 MAX_DESCRIPTION = 2000
 MAX_LOCATION_DETAIL = 300
-MAX_EVIDENCE = 10
+MAX_EVIDENCE = MAX_FILES  # bot/evidence_rules.py: the stated limit
 # Every kecamatan or kelurahan of one parent on one keyboard (Telegram takes 100 buttons; the
 # WhatsApp renderer pages its 10-row lists itself): only a kabupaten's longest list of desa is
 # paged by the flow.

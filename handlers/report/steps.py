@@ -19,7 +19,6 @@ from handlers.report.labels import (
     FLOW,
     LEGACY_STEPS,
     MAX_DESCRIPTION,
-    MAX_EVIDENCE,
     MAX_LOCATION_DETAIL,
     OPTIONAL_STEPS,
     SKIP,
@@ -28,11 +27,11 @@ from handlers.report.labels import (
     TO_SUMMARY,
 )
 from handlers.report.matching import match_typed, plain_number
+from handlers.report.media import media_step
 from handlers.report.navigation import advance, goto, reprompt, unclear
 from handlers.report.prompts import emergency_text, options_for, prompt
 from handlers.report.validity import CHOICES, missing_for_submit
 
-EVIDENCE_KINDS = frozenset({"photo", "voice", "audio", "video", "document"})
 _AGE_BOUNDS = ((5, "0-5"), (12, "6-12"), (17, "13-17"), (24, "18-24"), (44, "25-44"), (59, "45-59"))
 
 
@@ -58,7 +57,7 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
         state.step = "danger"
         return reprompt(state, ctx)
     if inbound.media is not None:
-        return _media(state, inbound, ctx)
+        return media_step(state, inbound, ctx)
     if inbound.location is not None:
         return _location(state, inbound, ctx)
     if inbound.contact is not None:
@@ -183,6 +182,10 @@ def _location_detail(state: ConversationState, text: str, ctx: Ctx) -> Outcome:
 
 def _description(state: ConversationState, text: str, ctx: Ctx) -> Outcome:
     out = Outcome()
+    earlier = str(state.data.get("desc") or "")
+    if earlier and not state.data.get("editing"):
+        # Words that came with a photo at this step are the story's start: keep them, in order.
+        text = f"{earlier}\n{text}"
     if len(text) > MAX_DESCRIPTION:
         text = text[:MAX_DESCRIPTION]
         out.say(
@@ -194,31 +197,6 @@ def _description(state: ConversationState, text: str, ctx: Ctx) -> Outcome:
         )
     state.data["desc"] = text
     return advance(state, "desc", ctx, out)
-
-
-def _media(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
-    assert inbound.media is not None
-    out = Outcome()
-    if inbound.media.kind not in EVIDENCE_KINDS:
-        out.say(ctx.t("Maaf, stiker atau berkas seperti ini tidak bisa kami gunakan."))
-        return reprompt(state, ctx, out)
-    evidence = list(state.data.get("evidence") or [])
-    if len(evidence) >= MAX_EVIDENCE:
-        out.say(ctx.t("Bukti sudah cukup banyak; petugas bisa meminta yang lain nanti."))
-        return reprompt(state, ctx, out)
-    evidence.append({"kind": inbound.media.kind, "file_id": inbound.media.file_id})
-    state.data["evidence"] = evidence
-    if state.step == "desc":
-        out.say(
-            ctx.t(
-                "Bukti diterima ({count}). Tulis ceritanya, kirim bukti lain, atau tekan “Lanjut”.",
-                count=len(evidence),
-            ),
-            options_for("desc", state.data, ctx),
-        )
-        return out
-    out.say(ctx.t("Bukti diterima dan akan disimpan bersama laporan."))
-    return reprompt(state, ctx, out)
 
 
 def _summary_action(state: ConversationState, value: str, ctx: Ctx) -> Outcome:

@@ -16,6 +16,7 @@ from handlers.report.labels import (
 )
 
 _PREVIEW = 300
+_CAPTION_PREVIEW = 100
 
 
 def _label(table: dict[str, str], value: Any, ctx: Ctx) -> str:
@@ -56,6 +57,9 @@ def summary_text(data: dict[str, Any], ctx: Ctx) -> str:
     ]
     if evidence:
         lines.append(t("Bukti: {count} file", count=evidence))
+        for item in data.get("evidence") or []:
+            if isinstance(item, dict) and item.get("caption"):
+                lines.append(f"  • “{str(item['caption'])[:_CAPTION_PREVIEW]}”")
     lines += [
         t("Tempat kejadian: {value}", value=_label(PLACES, data.get("place"), ctx)),
         t("Hubungan pelaku: {value}", value=_label(RELATIONS, data.get("rel"), ctx)),

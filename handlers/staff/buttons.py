@@ -19,6 +19,7 @@ from handlers.staff.common import (
     refuse,
     show_case,
 )
+from handlers.staff.evidence import show_evidence
 from handlers.staff.lists import list_cases
 from models import Case, Staff
 
@@ -33,6 +34,7 @@ PROMPTS: dict[str, tuple[Action, str]] = {
 # For the audit trail of refused presses: what each verb would have done.
 VERB_ACTIONS: dict[str, str] = {
     "show": Action.VIEW,
+    "ev": Action.VIEW,
     "acc": Action.ACCEPT,
     "dec": Action.DECLINE,
     "note": Action.NOTE,
@@ -97,6 +99,8 @@ async def _act(turn: Turn, staff: Staff, case: Case, verb: str, extra: str | Non
     settings = turn.app.settings
     if verb == "show":
         await show_case(turn, staff, case)
+    elif verb == "ev":
+        await show_evidence(turn, staff, case)
     elif verb == "acc":
         if await guarded(
             turn, lambda: casework.accept(session, case, staff, now, settings, channel)

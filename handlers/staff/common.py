@@ -79,6 +79,9 @@ def action_options(turn: Turn, staff: Staff, case: Case) -> list[Option]:
     status = case.status
     if status == S.DITUGASKAN and case.assignee_id == staff.id:
         options += [Option(f"k:acc:{cid}", t("Terima")), Option(f"k:dec:{cid}", t("Tolak"))]
+    offered = status == S.DITUGASKAN and case.assignee_id == staff.id
+    if case.evidence and not offered and may(staff, case, Action.VIEW):
+        options.append(Option(f"k:ev:{cid}", t("Lihat bukti")))
     if status == S.DITERIMA and may(staff, case, Action.HANDLE):
         options.append(Option(f"k:hdl:{cid}", t("Sedang ditangani")))
     if status in (S.DITERIMA, S.DITANGANI, S.DIRUJUK) and may(staff, case, Action.RESOLVE):

@@ -49,6 +49,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from tests.fakes.telegram_api_server import BOT_USER, BotApiServer, Call, Fault, State
+from tests.fakes.telegram_files import FileApi
 from tests.fakes.telegram_updates import UpdateBuilders
 
 __all__ = ["BOT_USER", "TOKEN", "Call", "FakeTelegram", "free_port"]
@@ -69,7 +70,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-class FakeTelegram(UpdateBuilders, BotApiServer):
+class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.port = free_port()
@@ -80,6 +81,7 @@ class FakeTelegram(UpdateBuilders, BotApiServer):
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._closing = False
+        self._init_files()
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -108,7 +110,10 @@ class FakeTelegram(UpdateBuilders, BotApiServer):
 
     def start(self) -> None:
         app = Starlette(
-            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._file_endpoint, methods=["GET"]),
+            ]
         )
         config = uvicorn.Config(
             app,

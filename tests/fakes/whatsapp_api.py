@@ -13,7 +13,11 @@
 descriptions ≤ 72, list button ≤ 20, interactive body ≤ 1024, text ≤ 4096, footer ≤ 60)
 and answers like the real API: `{"messages": [{"id": "wamid..."}]}` or
 `{"error": {"code": ..., ...}}`. `POST /{version}/{phone_number_id}/media` stores an upload
-and answers its id. It runs a real uvicorn server in the test's event loop.
+(`fake.uploads`: id, type, size and the bytes as `content`) and answers its id.
+Media a user sent: `fake.add_media("880011", b"...", "image/jpeg")`; then
+`GET /{version}/880011` answers its `url`, `mime_type`, `sha256`, `file_size` like the real
+API, and `GET` of that url (bearer token) gives the bytes. It runs a real uvicorn server in the
+test's event loop.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.policy
+import hashlib
 import socket
 from collections import deque
 from collections.abc import Iterator
@@ -129,6 +134,8 @@ class FakeWhatsAppAPI:
         self.sent: list[dict[str, Any]] = []
         self.refused: list[dict[str, Any]] = []
         self.uploads: list[dict[str, Any]] = []
+        self.media: dict[str, tuple[bytes, str]] = {}
+        self.downloads: list[str] = []
         self._failures: deque[_Failure] = deque()
         self._counter = 0
         self._server: _QuietServer | None = None
@@ -139,6 +146,12 @@ class FakeWhatsAppAPI:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def add_media(self, media_id: str, content: bytes, mime_type: str) -> None:
+        self.media[media_id] = (content, mime_type)
+
+    def uploaded(self, media_id: str) -> bytes:
+        return bytes(next(u["content"] for u in self.uploads if u["id"] == media_id))
 
     def fail_next(
         self, code: int | None = None, *, http_status: int | None = None, times: int = 1
@@ -212,12 +225,44 @@ class FakeWhatsAppAPI:
         self._counter += 1
         media_id = f"media{self._counter:06d}"
         kind = fields["type"].decode()
-        self.uploads.append({"id": media_id, "type": kind, "size": len(fields["file"])})
+        self.uploads.append(
+            {"id": media_id, "type": kind, "size": len(fields["file"]), "content": fields["file"]}
+        )
         return JSONResponse({"id": media_id})
+
+    async def _media_info(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return _error(190, "Invalid OAuth access token", 401)
+        media_id = request.path_params["media_id"]
+        if media_id not in self.media:
+            return _error(100, "Unsupported get request", 400)
+        content, mime = self.media[media_id]
+        return JSONResponse(
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{self.url}/download/{media_id}?token=short-lived",
+                "mime_type": mime,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "file_size": len(content),
+                "id": media_id,
+            }
+        )
+
+    async def _download(self, request: Request) -> Response:
+        if not self._authorised(request):
+            return Response(status_code=401)
+        media_id = request.path_params["media_id"]
+        if media_id not in self.media:
+            return Response(status_code=404)
+        self.downloads.append(media_id)
+        content, mime = self.media[media_id]
+        return Response(content, media_type=mime)
 
     def _app(self) -> Starlette:
         return Starlette(
             routes=[
+                Route("/download/{media_id}", self._download, methods=["GET"]),
+                Route("/{version}/{media_id}", self._media_info, methods=["GET"]),
                 Route("/{version}/{phone_id}/messages", self._messages, methods=["POST"]),
                 Route("/{version}/{phone_id}/media", self._media, methods=["POST"]),
             ]

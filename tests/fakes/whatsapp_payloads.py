@@ -113,6 +113,11 @@ def image_message(
     return _value({"id": wamid, "type": "image", "image": image}, wa_id, None)
 
 
+def video_message(wamid: str, wa_id: str | None, media_id: str) -> Value:
+    video = {"mime_type": "video/mp4", "sha256": "aGFzaA==", "id": media_id}
+    return _value({"id": wamid, "type": "video", "video": video}, wa_id, None)
+
+
 def voice_message(wamid: str, wa_id: str | None, media_id: str) -> Value:
     audio = {"mime_type": "audio/ogg; codecs=opus", "sha256": "aGFzaA==", "id": media_id}
     return _value({"id": wamid, "type": "audio", "audio": {**audio, "voice": True}}, wa_id, None)
