@@ -67,7 +67,7 @@ async def test_the_photo_is_fetched_after_sending_and_reaches_the_cadre(
         await asyncio.to_thread(proc.start)
         bot = Driver(fake, database)
         await bot.text(RESIDENT, "/start")
-        for choice in ("n", "fisik", "ok", "6-12", "p", "p1", KEC_TELANAIPURA):
+        for choice in ("n", "fisik", "ok", "6-12", "p", KEC_TELANAIPURA):
             await bot.press(RESIDENT, choice)
         await bot.press(RESIDENT, KEL_SIMPANG_IV_SIPIN)
         await bot.text(RESIDENT, "RT 03 RW 02")
@@ -76,10 +76,10 @@ async def test_the_photo_is_fetched_after_sending_and_reaches_the_cadre(
         fake.photo_update(RESIDENT, "RES-PHOTO", caption=STORY)
         await bot._after(RESIDENT, before)
         await bot.press(RESIDENT, "r:desc:ok")
-        for choice in ("rumah_tangga", "orang_tua", "tetangga_saksi", "n"):
+        for choice in ("rumah_tangga", "orang_tua", "tetangga_saksi"):
             await bot.press(RESIDENT, choice)
         assert STORY in fake.texts(RESIDENT)[-1]  # the summary shows the story
-        await bot.press(RESIDENT, "send")
+        await bot.press(RESIDENT, "anon")
 
         async def stored() -> bool:
             async with database.transaction() as session:

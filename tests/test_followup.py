@@ -90,10 +90,10 @@ async def report_on_telegram(system: TwoChannels, user: int, contact: str) -> Ca
     await system.tg_press(user, "r:desc:ok")
     for step, value in TAIL:
         await system.tg_press(user, f"r:{step}:{value}")
-    await system.tg_press(user, f"r:contact:{contact}")
     summary = system.tg.texts(user)[-1]
     assert CAPTION in summary and "(dilewati)" not in summary.split("Cerita:")[1].split("\n")[0]
-    await system.tg_press(user, "r:summary:send")
+    # The send buttons carry the consent: "Kirim, boleh dihubungi" or "Kirim anonim".
+    await system.tg_press(user, "r:summary:send" if contact == "y" else "r:summary:anon")
     async with system.app.db.transaction() as session:
         case = await session.scalar(
             select(Case).where(Case.channel == "telegram").order_by(Case.id.desc()).limit(1)
