@@ -43,7 +43,7 @@ async def test_new_case_goes_to_an_on_duty_kader_with_the_summary_only(app: App)
     assert [r.kind for r in rows] == ["assignment"]
     reply = Reply.from_json(rows[0].payload)
     assert case.reference in reply.text and "Simpang IV Sipin" in reply.text
-    assert "6-12" in reply.text and "fisik" in reply.text
+    assert "6–12 tahun" in reply.text and "Kekerasan fisik" in reply.text
     for secret in ("RAHASIA-CERITA-123", "RT 03", "9001", "tetangga"):
         assert secret not in reply.text
     assert [o.id for o in reply.options] == [f"k:acc:{case_id}", f"k:dec:{case_id}"]
