@@ -26,6 +26,8 @@ from bot.evidence_fetch import TIMEOUT, Fetcher, FetchFailed, TooLarge, build_fe
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 30.0
+KICK_RETRIES = 5
+KICK_RETRY_SECONDS = 0.5
 BATCH = 5
 
 
@@ -109,15 +111,25 @@ class EvidenceWorker:
 
     async def run(self) -> None:
         evidence_store.on_queued(self.kick)
+        log.info("evidence: fetching from %s", ", ".join(sorted(self.fetchers)))
+        kicked, retries = True, 0
         try:
             while not self._stopping:
                 self._wake.clear()
                 try:
-                    await fetch_due(self.app, self.fetchers)
+                    result = await fetch_due(self.app, self.fetchers)
+                    log.debug("evidence fetch: %s", result)
+                    if kicked and result.handled == 0:
+                        # A kick can arrive before its rows are visible to our claim (seen
+                        # on PostgreSQL): look again shortly, a few times, before the poll.
+                        retries = KICK_RETRIES
                 except Exception:
                     log.exception("evidence fetch failed; trying again shortly")
+                wait = KICK_RETRY_SECONDS if retries > 0 else POLL_SECONDS
+                retries -= 1
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                    await asyncio.wait_for(self._wake.wait(), wait)
+                kicked = self._wake.is_set()
         finally:
             with contextlib.suppress(ValueError):
                 evidence_store._KICKS.remove(self.kick)
