@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from models import Case, CaseStatus, Staff, StaffRole
-from models.case import OPEN_CASE, OPEN_STATUSES
+from models.case import OPEN_CASE
 
 LIMIT = 10
 
@@ -71,18 +71,3 @@ async def cases_for(
         select(Case).where(clause).order_by(Case.created_at.desc(), Case.id.desc()).limit(LIMIT)
     )
     return list(rows.all()), int(total or 0)
-
-
-async def open_counts(session: AsyncSession, staff: Staff) -> dict[str, int]:
-    """Open cases by status, for `/ringkasan` when the digest module is not there."""
-    clause = (
-        _area_clause(staff)
-        if staff.role in (StaffRole.KOORDINATOR, StaffRole.DINAS)
-        else Case.assignee_id == staff.id
-    )
-    rows = await session.execute(
-        select(Case.status, func.count())
-        .where(clause, Case.status.in_(list(OPEN_STATUSES)))
-        .group_by(Case.status)
-    )
-    return {str(status): int(count) for status, count in rows.all()}

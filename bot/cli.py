@@ -1,28 +1,17 @@
-"""The `patbm` console script. Each command group lives in bot/commands/ and registers itself."""
+"""The `patbm` console script. Each command group lives in bot/commands/ and registers its parsers."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from bot.commands import areas, audit, chat, db, export, jobs, keys, retention, run, staff, stats
 from bot.settings import SettingsError
 
-# Each module has `register(subparsers)`; its parsers set `func(args) -> int`.
-COMMAND_MODULES = [
-    "bot.commands.db",
-    "bot.commands.areas",
-    "bot.commands.staff",
-    "bot.commands.chat",
-    "bot.commands.export",
-    "bot.commands.stats",
-    "bot.commands.audit",
-    "bot.commands.retention",
-    "bot.commands.keys",
-    "bot.commands.run",
-    "bot.commands.jobs",
-]
+# Each module has `register(subparsers)`; its parsers set `func(args) -> int`. The order is the
+# order of `patbm --help`.
+COMMAND_MODULES = (db, areas, staff, chat, export, stats, audit, retention, keys, run, jobs)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,8 +20,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

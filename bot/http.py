@@ -2,9 +2,8 @@
 
 Built-in routes: `POST /webhooks/telegram` and `GET /healthz` ({"database": "ok"} 200, or 503).
 
-Other parts add their routes WITHOUT editing this file's logic: list the module in
-`ROUTE_MODULES`; it must define `def http_routes(app: App) -> list[starlette.routing.BaseRoute]`.
-A module that does not exist yet is skipped. Route functions find the App in
+The other routes come from the modules named in `build_http_app` (each has
+`http_routes(app) -> list[BaseRoute]`). Route functions find the App in
 `request.app.state.patbm` and, after committing an inbox row, call
 `request.app.state.inbox_stored()` so the inbox processor looks at once; after committing
 outbox rows, `request.app.state.outbox_queued()` wakes the delivery worker (see
@@ -19,7 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import hmac
-import importlib
 import json
 import logging
 from collections.abc import Callable, Iterator
@@ -31,33 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import metrics
 from bot.app import App
-from bot.channels import telegram_parse
+from bot.channels import telegram_parse, whatsapp_webhook
 from bot.inbox import store
 
 log = logging.getLogger(__name__)
 
 TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Modules with `http_routes(app) -> list[BaseRoute]`, mounted when they exist.
-ROUTE_MODULES = [
-    "bot.channels.whatsapp_webhook",
-    "bot.metrics",
-]
-
-
-def _extra_routes(app: App) -> list[BaseRoute]:
-    routes: list[BaseRoute] = []
-    for name in ROUTE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        provider = getattr(module, "http_routes", None)
-        if provider is not None:
-            routes.extend(provider(app))
-    return routes
 
 
 async def healthz(request: Request) -> Response:
@@ -109,7 +88,8 @@ def build_http_app(
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     if app.settings.telegram_enabled:
         routes.append(Route("/webhooks/telegram", telegram_webhook, methods=["POST"]))
-    routes.extend(_extra_routes(app))
+    routes.extend(whatsapp_webhook.http_routes(app))
+    routes.extend(metrics.http_routes(app))
     http_app = Starlette(routes=routes)
     http_app.state.patbm = app
     http_app.state.inbox_stored = inbox_stored or (lambda: None)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import importlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -38,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.app import App
+from bot.dispatch import dispatch
 from bot.inbox_store import Payload as Payload
 from bot.inbox_store import store as store
 from bot.inbox_store import store_many as store_many
@@ -137,9 +137,7 @@ async def pending_count(session: AsyncSession) -> int:
 
 
 def default_dispatch() -> Dispatch:
-    """The conversation engine's `bot.dispatch.dispatch`, imported when first needed."""
-    module = importlib.import_module("bot.dispatch")
-    dispatch: Dispatch = module.dispatch
+    """The conversation engine's `bot.dispatch.dispatch`."""
     return dispatch
 
 

@@ -2,39 +2,15 @@
 
 from __future__ import annotations
 
-import importlib
-
-from handlers import general, linking
+# Every conversation module registers its commands, buttons and flows when imported; importing
+# them all here, by name, makes this module the one place that decides what the bot can do.
+# Each command has one owner (/start is handlers.linking's).
+from handlers import followup, general, linking, relay, report, staff, status
 from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
 
-# Imported so that they register; each command has one owner (/start is handlers.linking's).
-HANDLER_MODULES = (
-    "handlers.general",
-    "handlers.report",
-    "handlers.status",
-    "handlers.staff",
-    "handlers.relay",
-    "handlers.linking",
-    "handlers.followup",
-)
-OPTIONAL_MODULES = frozenset({"handlers.staff", "handlers.relay"})
+HANDLER_MODULES = (general, report, status, staff, relay, linking, followup)
 # A contact shared outside any flow is a staff member linking their account (handlers.linking).
 CONTACT_FLOW = "linking"
-
-_loaded = False
-
-
-def load_handlers() -> None:
-    global _loaded
-    if _loaded:
-        return
-    for name in HANDLER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name or name not in OPTIONAL_MODULES:
-                raise
-    _loaded = True
 
 
 # Typed without the slash, these words mean the command wherever the user is in a flow.
@@ -42,7 +18,6 @@ PLAIN_WORD_COMMANDS = {"batal": "/batal", "cancel": "/batal"}
 
 
 async def route(turn: Turn) -> None:
-    load_handlers()
     inbound = turn.inbound
     name = inbound.command
     if name is None and turn.state.flow is not None and inbound.text:

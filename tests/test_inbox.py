@@ -268,3 +268,4 @@ async def test_a_finished_row_makes_room_for_other_chats_at_once(app: App) -> No
     await eventually(all_answered, within=30, what="six replies")
     processor.stop()
     await asyncio.wait_for(task, 30)
+    assert len(await _outbox_texts(app)) == 6  # each row answered once, none twice

@@ -146,7 +146,11 @@ async def test_database_down_still_serves_counters(
     assert "metrics: the database gauges could not be read" in caplog.text
 
 
-def test_http_server_mounts_metrics() -> None:
-    from bot import http
+async def test_http_server_mounts_metrics(app: App) -> None:
+    from bot.http import build_http_app
 
-    assert "bot.metrics" in http.ROUTE_MODULES
+    transport = httpx.ASGITransport(app=build_http_app(app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://patbm") as client:
+        response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert ("patbm_database_up", ()) in _samples(response.text)

@@ -66,9 +66,12 @@ async def test_off_duty_cadre_gets_no_new_cases_until_back(app: App) -> None:
 
 async def test_ringkasan_shows_counts(app: App) -> None:
     world = await build_world(app)
-    await report(app)
+    case = await get_case(app, await report(app, description="Cerita rahasia korban"))
     replies = await Chat(app, world.chats[world.coordinator]).send("/ringkasan")
-    assert replies and replies[0].text
+    text = all_text(replies)
+    assert "Ringkasan harian Kecamatan" in text
+    assert case.reference in text
+    assert "Cerita rahasia korban" not in text
 
 
 async def test_coordinator_views_and_reassigns_to_another_cadre(app: App) -> None:

@@ -57,16 +57,10 @@ async def build_senders(app: App) -> dict[str, Sender]:
         await bot.initialize()
         senders["telegram"] = TelegramSender(bot)
     if app.settings.whatsapp_enabled:
-        import importlib
+        from bot.channels import whatsapp
 
-        try:
-            module = importlib.import_module("bot.channels.whatsapp")
-        except ImportError:
-            module = None
-        setup = getattr(module, "setup", None)
-        if setup is not None:
-            sender: Sender = setup(app)
-            senders[sender.channel] = sender
+        sender: Sender = whatsapp.setup(app)
+        senders[sender.channel] = sender
     return senders
 
 

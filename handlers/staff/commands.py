@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
-from bot.caselists import open_counts, parse_filter
-from bot.casetexts import status_label
+from bot.caselists import parse_filter
 from bot.casework import set_on_duty
+from bot.digest import digest_text_for
 from handlers.base import Turn, command
 from handlers.staff.common import INPUT_FLOW
 from handlers.staff.lists import list_cases
@@ -48,16 +45,4 @@ async def digest_now(turn: Turn) -> None:
     staff = turn.staff
     if staff is None:
         return
-    if importlib.util.find_spec("bot.digest") is not None:
-        digest = importlib.import_module("bot.digest")
-        text_for = getattr(digest, "digest_text_for", None)
-        if text_for is not None:
-            text = await text_for(turn.session, staff, turn.now, turn.app.settings)
-            turn.reply(str(text))
-            return
-    counts = await open_counts(turn.session, staff)
-    lines = [turn.t("Ringkasan kasus terbuka:")]
-    lines += [f"- {status_label(turn.t, status)}: {n}" for status, n in sorted(counts.items())]
-    if not counts:
-        lines.append(turn.t("Tidak ada kasus terbuka."))
-    turn.reply("\n".join(lines))
+    turn.reply(await digest_text_for(turn.session, staff, turn.now, turn.app.settings))
