@@ -15,7 +15,8 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import Actor, CaseError, record_event
-from models import Case, Staff, StaffRole
+from models import Case, CaseStatus, Staff, StaffRole
+from models.case import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,32 @@ _ROLE_MAY: dict[str, frozenset[Action]] = {
     ),
     R.ADMIN: frozenset(),
 }
+
+
+S = CaseStatus
+# In which statuses each action may be taken, in one place: casework refuses an action in any
+# other status, and the staff views offer a button only where pressing it would be accepted.
+# (Status changes themselves are checked once more against bot/cases.py TRANSITIONS.)
+_OPEN = frozenset(OPEN_STATUSES)
+ACTION_STATUSES: dict[Action, frozenset[CaseStatus]] = {
+    Action.VIEW: frozenset(CaseStatus),
+    Action.ACCEPT: frozenset({S.DITUGASKAN}),
+    Action.DECLINE: frozenset({S.DITUGASKAN}),
+    Action.NOTE: _OPEN | {S.SELESAI},
+    Action.HANDLE: frozenset({S.DITERIMA}),
+    Action.RESOLVE: frozenset({S.DITERIMA, S.DITANGANI, S.DIRUJUK}),
+    Action.REFER: frozenset({S.DITERIMA, S.DITANGANI}),
+    # Asking the reporter waits until a cadre has taken the case (and the relay is open).
+    Action.ASK: frozenset(CaseStatus) - {S.DITUGASKAN},
+    Action.REASSIGN: _OPEN,
+    Action.CLOSE: frozenset({S.SELESAI, S.DIRUJUK}),
+    Action.REOPEN: frozenset({S.SELESAI, S.DITUTUP}),
+    Action.DUPLICATE: _OPEN,
+}
+
+
+def status_allows(action: Action, case: Case) -> bool:
+    return CaseStatus(case.status) in ACTION_STATUSES[action]
 
 
 @dataclass

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot import vocabulary
+from bot.case_buttons import CaseVerb, case_button
 from bot.i18n import Translator
 from bot.messages import Option, Reply
 from models import Case, CasePriority
@@ -77,8 +78,8 @@ def assignment_reply(case: CaseSummary, language: str, now: datetime, kelurahan:
     return Reply(
         text="\n".join(lines),
         options=(
-            Option(f"k:acc:{case.id}", t("Terima")),
-            Option(f"k:dec:{case.id}", t("Tolak")),
+            Option(case_button(CaseVerb.ACCEPT, case.id), t("Terima")),
+            Option(case_button(CaseVerb.DECLINE, case.id), t("Tolak")),
         ),
     )
 
@@ -90,7 +91,10 @@ def darurat_alert_reply(case: Case, language: str, now: datetime, kelurahan: str
         "",
         *summary_lines(t, case, now, kelurahan),
     ]
-    return Reply(text="\n".join(lines), options=(Option(f"k:show:{case.id}", t("Lihat kasus")),))
+    return Reply(
+        text="\n".join(lines),
+        options=(Option(case_button(CaseVerb.SHOW, case.id), t("Lihat kasus")),),
+    )
 
 
 def detail_text(t: Translator, case: Case, now: datetime, kelurahan: str) -> str:

@@ -15,7 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import duplicates, routing
-from bot.authz import AccessDenied, Action, deny, require
+from bot.authz import AccessDenied, Action, deny, require, status_allows
+from bot.case_buttons import CaseVerb, case_button
 from bot.cases import Actor, CaseError, record_event, transition
 from bot.casetexts import detail_text
 from bot.escalation import refresh_deadline
@@ -25,7 +26,6 @@ from bot.notify import dinas_staff, notify_reporter, notify_staff
 from bot.routing import kelurahan_name
 from bot.settings import Settings
 from models import Case, CaseStatus, Staff, StaffRole
-from models.case import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ async def load_case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-def _expect(case: Case, *statuses: CaseStatus) -> None:
-    if case.status not in statuses:
+def _expect(case: Case, action: Action) -> None:
+    if not status_allows(action, case):
         raise WrongState(case.reference, case.status)
 
 
@@ -104,7 +104,7 @@ async def accept(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.ACCEPT, now, channel)
-    _expect(case, S.DITUGASKAN)
+    _expect(case, Action.ACCEPT)
     transition(session, case, S.DITERIMA, actor, now, kind="accepted")
     refresh_deadline(case, now, settings)
     t = Translator(case.language)
@@ -136,7 +136,7 @@ async def decline(
 ) -> Staff | None:
     """The offered person declines (with a reason); the case moves on. Returns the next person."""
     actor = require(session, staff, case, Action.DECLINE, now, channel)
-    _expect(case, S.DITUGASKAN)
+    _expect(case, Action.DECLINE)
     record_event(
         session,
         case,
@@ -159,7 +159,7 @@ async def add_note(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.NOTE, now, channel)
-    _expect(case, *OPEN_STATUSES, S.SELESAI)
+    _expect(case, Action.NOTE)
     record_event(session, case, "note", actor, now, note=_clean(text))
     case.updated_at = now
     refresh_deadline(case, now, settings)
@@ -174,7 +174,7 @@ async def mark_handling(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.HANDLE, now, channel)
-    _expect(case, S.DITERIMA)
+    _expect(case, Action.HANDLE)
     transition(session, case, S.DITANGANI, actor, now)
     refresh_deadline(case, now, settings)
 
@@ -189,7 +189,7 @@ async def resolve(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.RESOLVE, now, channel)
-    _expect(case, S.DITERIMA, S.DITANGANI, S.DIRUJUK)
+    _expect(case, Action.RESOLVE)
     transition(session, case, S.SELESAI, actor, now, kind="resolved", note=_clean(outcome))
     case.outcome = _clean(outcome)
     t = Translator(case.language)
@@ -220,7 +220,7 @@ async def refer(
 ) -> None:
     """Refer to the city office (Dinas PPPA / UPTD PPA): they are told at once."""
     actor = require(session, staff, case, Action.REFER, now, channel)
-    _expect(case, S.DITERIMA, S.DITANGANI)
+    _expect(case, Action.REFER)
     transition(session, case, S.DIRUJUK, actor, now, kind="referred", note=_clean(reason))
     refresh_deadline(case, now, settings)
     name = await kelurahan_name(session, case)
@@ -236,7 +236,7 @@ async def refer(
                     ref=case.reference,
                     kelurahan=name,
                 ),
-                options=(Option(f"k:show:{case.id}", t("Lihat kasus")),),
+                options=(Option(case_button(CaseVerb.SHOW, case.id), t("Lihat kasus")),),
             ),
             now,
             kind="referral",
@@ -278,7 +278,7 @@ async def reassign(
     channel: str | None,
 ) -> Staff:
     actor = require(session, staff, case, Action.REASSIGN, now, channel)
-    _expect(case, *OPEN_STATUSES)
+    _expect(case, Action.REASSIGN)
     target = await session.get(Staff, target_id)
     if target is None or target.id not in {s.id for s in await reassign_candidates(session, case)}:
         raise InvalidTarget(case.reference)
@@ -305,7 +305,7 @@ async def close(
     session: AsyncSession, case: Case, staff: Staff | None, now: datetime, channel: str | None
 ) -> None:
     actor = require(session, staff, case, Action.CLOSE, now, channel)
-    _expect(case, S.SELESAI, S.DIRUJUK)
+    _expect(case, Action.CLOSE)
     transition(session, case, S.DITUTUP, actor, now, kind="closed")
 
 
@@ -318,7 +318,7 @@ async def reopen(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.REOPEN, now, channel)
-    _expect(case, S.SELESAI, S.DITUTUP)
+    _expect(case, Action.REOPEN)
     transition(session, case, S.DITANGANI, actor, now, kind="reopened")
     refresh_deadline(case, now, settings)
 
@@ -335,7 +335,7 @@ async def settle_duplicate(
     if case.duplicate_of_id is None:
         raise WrongState(case.reference, case.status)
     if same:
-        _expect(case, *OPEN_STATUSES)
+        _expect(case, Action.DUPLICATE)
         duplicates.confirm_duplicate(session, case, actor, now)
     else:
         duplicates.dismiss_duplicate(session, case, actor, now)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_buttons import CaseVerb, case_button
 from bot.cases import Actor, record_event
 from bot.escalation import refresh_deadline
 from bot.i18n import Translator
@@ -78,7 +79,9 @@ async def handle_permanent_failure(
         await notify_staff(
             session,
             coordinator,
-            Reply(text=text, options=(Option(f"k:show:{case.id}", t("Lihat kasus")),)),
+            Reply(
+                text=text, options=(Option(case_button(CaseVerb.SHOW, case.id), t("Lihat kasus")),)
+            ),
             now,
             kind="delivery_failure",
             case=case,

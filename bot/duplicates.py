@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_buttons import CaseVerb, case_button
 from bot.cases import Actor, record_event, transition
 from bot.i18n import Translator
 from bot.messages import Option, Reply
@@ -84,8 +85,8 @@ def confirm_reply(case: Case, original: Case, language: str) -> Reply:
             other=original.reference,
         ),
         options=(
-            Option(f"k:dupy:{case.id}", t("Ya, sama")),
-            Option(f"k:dupn:{case.id}", t("Bukan, berbeda")),
+            Option(case_button(CaseVerb.SAME, case.id), t("Ya, sama")),
+            Option(case_button(CaseVerb.NOT_SAME, case.id), t("Bukan, berbeda")),
         ),
     )
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_buttons import CaseVerb, case_button
 from bot.cases import Actor, record_event
 from bot.i18n import Translator
 from bot.messages import Option, Reply
@@ -28,7 +29,7 @@ async def _kelurahan_name(session: AsyncSession, case: Case) -> str:
 
 
 def _case_button(t: Translator, case_id: int) -> tuple[Option, ...]:
-    return (Option(f"k:show:{case_id}", t("Lihat kasus")),)
+    return (Option(case_button(CaseVerb.SHOW, case_id), t("Lihat kasus")),)
 
 
 def update_reminder_reply(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.case_buttons import list_button
 from bot.i18n import Translator
 from bot.messages import Option, Reply
 from bot.outbox import queue_time
@@ -85,7 +86,7 @@ def grouped_reply(notices: list[Notice], settings: Settings) -> Reply:
     if len(notices) > MAX_LISTED:
         lines.append(t("dan {n} lainnya", n=len(notices) - MAX_LISTED))
     lines += ["", _closing(t, first.group)]
-    return Reply(text="\n".join(lines), options=(Option("k:list:open", t("Kasus saya")),))
+    return Reply(text="\n".join(lines), options=(Option(list_button("open"), t("Kasus saya")),))
 
 
 def outbox_rows(

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.case_buttons import CaseVerb, case_button
 from bot.cases import Actor, record_event
 from bot.i18n import Translator
 from bot.messages import Option, Reply
@@ -101,7 +102,9 @@ async def _tell_superior_unreachable(
         await notify_staff(
             session,
             superior,
-            Reply(text=text, options=(Option(f"k:show:{case.id}", t("Lihat kasus")),)),
+            Reply(
+                text=text, options=(Option(case_button(CaseVerb.SHOW, case.id), t("Lihat kasus")),)
+            ),
             now,
             kind="undeliverable",
             case=case,

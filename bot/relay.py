@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.authz import AccessDenied, Action, deny, require
+from bot.case_buttons import CaseVerb, case_button
 from bot.cases import Actor, CaseError, record_event
 from bot.i18n import Translator
 from bot.messages import Option, Reply
@@ -98,7 +99,7 @@ async def reporter_answer(
                 text=t(
                     "Jawaban pelapor untuk kasus {ref}:\n\n{text}", ref=case.reference, text=text
                 ),
-                options=(Option(f"k:ask:{case.id}", t("Tanya lagi")),),
+                options=(Option(case_button(CaseVerb.ASK, case.id), t("Tanya lagi")),),
             ),
             now,
             kind="relay",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.case_buttons import list_button
 from bot.i18n import LANGUAGES, normalise_language
 from bot.messages import Option
 from handlers import status
@@ -39,7 +40,7 @@ REPORT_COMMANDS = {"/lapor", "/mulai"}
 
 def staff_menu(turn: Turn) -> list[Option]:
     return [
-        Option("k:list:open", turn.t("Kasus saya")),
+        Option(list_button("open"), turn.t("Kasus saya")),
         Option("g:report", turn.t("Buat laporan baru")),
     ]
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.app import App
 from bot.authz import Action, may
-from handlers.staff.buttons import VERB_ACTIONS
+from bot.case_buttons import VERB_ACTIONS, CaseVerb
 from models import Case, CaseStatus, Staff
 from tests.casework_fixtures import (
     KEL2,
@@ -40,7 +40,9 @@ async def test_resident_pressing_a_copied_cadre_button_is_refused(app: App, verb
     assert "dipukul" not in all_text(replies)
     assert await _snapshot(app, case_id) == before
     (denied,) = await events(app, case_id, "access_denied")
-    assert denied.actor_kind == "resident" and denied.data == {"action": VERB_ACTIONS[verb]}
+    assert denied.actor_kind == "resident" and denied.data == {
+        "action": VERB_ACTIONS[CaseVerb(verb)]
+    }
     assert len(await outbox(app)) == rows_before + len(replies)
     # A typed follow-up does nothing either: no flow was started.
     assert await resident.flow() is None

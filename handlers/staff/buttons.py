@@ -1,10 +1,11 @@
-"""Case buttons (`k:<verb>:<case id>[:<staff id>]`). The data only names the case: who may act
-is decided from the database for the person who pressed it, every time."""
+"""What a pressed case button does (the data is read in bot/case_buttons.py). The data only names
+the case: who may act is decided from the database for the person who pressed it, every time."""
 
 from __future__ import annotations
 
 from bot import casework
-from bot.authz import Action, require
+from bot.authz import Action, require, status_allows
+from bot.case_buttons import VERB_ACTIONS, CaseVerb, case_button, read_button
 from bot.caselists import CaseFilter
 from bot.casework import CaseNotFound
 from bot.messages import Option
@@ -12,10 +13,8 @@ from bot.relay import RelayUnavailable, relay_open
 from handlers.base import Turn, option_prefix
 from handlers.staff.common import (
     INPUT_FLOW,
-    S,
     action_options,
     guarded,
-    parse_id,
     refuse,
     show_case,
 )
@@ -23,62 +22,37 @@ from handlers.staff.evidence import show_evidence
 from handlers.staff.lists import list_cases
 from models import Case, Staff
 
-# Verbs that ask for typed text next: the action each needs, and the prompt.
-PROMPTS: dict[str, tuple[Action, str]] = {
-    "dec": (Action.DECLINE, "decline"),
-    "note": (Action.NOTE, "note"),
-    "done": (Action.RESOLVE, "outcome"),
-    "ref": (Action.REFER, "refer"),
-    "ask": (Action.ASK, "ask"),
-}
-# For the audit trail of refused presses: what each verb would have done.
-VERB_ACTIONS: dict[str, str] = {
-    "show": Action.VIEW,
-    "ev": Action.VIEW,
-    "acc": Action.ACCEPT,
-    "dec": Action.DECLINE,
-    "note": Action.NOTE,
-    "hdl": Action.HANDLE,
-    "done": Action.RESOLVE,
-    "ref": Action.REFER,
-    "ask": Action.ASK,
-    "re": Action.REASSIGN,
-    "rt": Action.REASSIGN,
-    "cls": Action.CLOSE,
-    "opn": Action.REOPEN,
-    "dupy": Action.DUPLICATE,
-    "dupn": Action.DUPLICATE,
-}
-# The states in which each prompt makes sense; checked again when the text arrives.
-PROMPT_STATUSES = {
-    "decline": (S.DITUGASKAN,),
-    "outcome": (S.DITERIMA, S.DITANGANI, S.DIRUJUK),
-    "refer": (S.DITERIMA, S.DITANGANI),
+# Verbs that ask for typed text next, and the step that waits for it.
+PROMPTS: dict[CaseVerb, str] = {
+    CaseVerb.DECLINE: "decline",
+    CaseVerb.NOTE: "note",
+    CaseVerb.RESOLVE: "outcome",
+    CaseVerb.REFER: "refer",
+    CaseVerb.ASK: "ask",
 }
 
 
 @option_prefix("k")
-async def case_button(turn: Turn) -> None:
-    parts = (turn.inbound.option or "").split(":")
-    verb = parts[1] if len(parts) > 1 else ""
-    if verb == "list":
+async def pressed_case_button(turn: Turn) -> None:
+    pressed = read_button(turn.inbound.option or "")
+    if pressed.list_filter is not None:
         if turn.staff is None:
             refuse(turn)
             return
         try:
-            which = CaseFilter(parts[2] if len(parts) > 2 else "open")
+            which = CaseFilter(pressed.list_filter)
         except ValueError:
             which = CaseFilter.OPEN
         await list_cases(turn, turn.staff, which)
         return
-    case_id = parse_id(parts[2] if len(parts) > 2 else None)
+    verb, case_id = pressed.verb, pressed.case_id
     case = await turn.session.get(Case, case_id) if case_id is not None else None
     staff = turn.staff
     if staff is None:
         # Not staff (e.g. a button copied from a cadre's message): refused and recorded, with
         # the same answer whether the case exists or not.
         if case is not None:
-            action = VERB_ACTIONS.get(verb, "unknown")
+            action = VERB_ACTIONS[verb] if verb is not None else "unknown"
             casework.refuse_unknown_actor(
                 turn.session, case, turn.inbound.channel, action, turn.now
             )
@@ -90,26 +64,28 @@ async def case_button(turn: Turn) -> None:
     if turn.state.flow == INPUT_FLOW:
         # Another button while a typed answer was awaited: that answer is no longer expected.
         turn.state.reset()
-    await _act(turn, staff, case, verb, parts[3] if len(parts) > 3 else None)
+    await _act(turn, staff, case, verb, pressed.extra)
 
 
-async def _act(turn: Turn, staff: Staff, case: Case, verb: str, extra: str | None) -> None:
+async def _act(
+    turn: Turn, staff: Staff, case: Case, verb: CaseVerb | None, extra: int | None
+) -> None:
     t = turn.t
     session, now, channel = turn.session, turn.now, turn.inbound.channel
     settings = turn.app.settings
-    if verb == "show":
+    if verb == CaseVerb.SHOW:
         await show_case(turn, staff, case)
-    elif verb == "ev":
+    elif verb == CaseVerb.EVIDENCE:
         await show_evidence(turn, staff, case)
-    elif verb == "acc":
+    elif verb == CaseVerb.ACCEPT:
         if await guarded(
             turn, lambda: casework.accept(session, case, staff, now, settings, channel)
         ):
             turn.reply(t("Terima kasih. Kasus {ref} sekarang Anda tangani.", ref=case.reference))
             await show_case(turn, staff, case)
-    elif verb in PROMPTS:
+    elif verb is not None and verb in PROMPTS:
         await _prompt(turn, staff, case, verb)
-    elif verb == "hdl":
+    elif verb == CaseVerb.HANDLE:
         if await guarded(
             turn, lambda: casework.mark_handling(session, case, staff, now, settings, channel)
         ):
@@ -117,14 +93,14 @@ async def _act(turn: Turn, staff: Staff, case: Case, verb: str, extra: str | Non
                 t("Kasus {ref} ditandai sedang ditangani.", ref=case.reference),
                 action_options(turn, staff, case),
             )
-    elif verb == "re":
+    elif verb == CaseVerb.REASSIGN:
         await _reassign_menu(turn, staff, case)
-    elif verb == "rt":
+    elif verb == CaseVerb.REASSIGN_TO:
         await _reassign_to(turn, staff, case, extra)
-    elif verb == "cls":
+    elif verb == CaseVerb.CLOSE:
         if await guarded(turn, lambda: casework.close(session, case, staff, now, channel)):
             turn.reply(t("Kasus {ref} ditutup.", ref=case.reference))
-    elif verb == "opn":
+    elif verb == CaseVerb.REOPEN:
         if await guarded(
             turn, lambda: casework.reopen(session, case, staff, now, settings, channel)
         ):
@@ -132,8 +108,8 @@ async def _act(turn: Turn, staff: Staff, case: Case, verb: str, extra: str | Non
                 t("Kasus {ref} dibuka lagi dan sedang ditangani.", ref=case.reference),
                 action_options(turn, staff, case),
             )
-    elif verb in ("dupy", "dupn"):
-        same = verb == "dupy"
+    elif verb in (CaseVerb.SAME, CaseVerb.NOT_SAME):
+        same = verb == CaseVerb.SAME
         if await guarded(
             turn, lambda: casework.settle_duplicate(session, case, staff, same, now, channel)
         ):
@@ -155,14 +131,13 @@ async def _act(turn: Turn, staff: Staff, case: Case, verb: str, extra: str | Non
         turn.reply(t("Tombol ini sudah tidak berlaku. Ketik /kasus untuk melihat kasus Anda."))
 
 
-async def _prompt(turn: Turn, staff: Staff, case: Case, verb: str) -> None:
-    action, step = PROMPTS[verb]
+async def _prompt(turn: Turn, staff: Staff, case: Case, verb: CaseVerb) -> None:
+    action, step = VERB_ACTIONS[verb], PROMPTS[verb]
     t = turn.t
 
     async def check() -> None:
         require(turn.session, staff, case, action, turn.now, turn.inbound.channel)
-        allowed = PROMPT_STATUSES.get(step)
-        if allowed is not None and case.status not in allowed:
+        if not status_allows(action, case):
             raise casework.WrongState(case.reference, case.status)
         if step == "ask" and not relay_open(case):
             raise RelayUnavailable(case.reference)
@@ -214,11 +189,11 @@ async def _reassign_menu(turn: Turn, staff: Staff, case: Case) -> None:
 
 def casework_option(case: Case, person: Staff, role: str | None) -> Option:
     label = person.name if role is None else f"{person.name} ({role})"
-    return Option(f"k:rt:{case.id}:{person.id}", label[:60])
+    return Option(case_button(CaseVerb.REASSIGN_TO, case.id, person.id), label[:60])
 
 
-async def _reassign_to(turn: Turn, staff: Staff, case: Case, extra: str | None) -> None:
-    target_id = parse_id(extra)
+async def _reassign_to(turn: Turn, staff: Staff, case: Case, extra: int | None) -> None:
+    target_id = extra
     names: list[str] = []
 
     async def run() -> None:

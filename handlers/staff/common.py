@@ -5,10 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.authz import AccessDenied, Action, may
+from bot.authz import AccessDenied, may, status_allows
+from bot.case_buttons import VERB_ACTIONS, CaseVerb, case_button
 from bot.cases import CaseError, TransitionNotAllowed
 from bot.casetexts import assignment_reply, status_label
 from bot.casework import CaseNotFound, InvalidTarget, WrongState, view_details
+from bot.i18n import N_
 from bot.messages import Option
 from bot.relay import RelayUnavailable, relay_open
 from bot.routing import kelurahan_name
@@ -19,12 +21,6 @@ log = logging.getLogger(__name__)
 
 S = CaseStatus
 INPUT_FLOW = "staff_input"
-
-
-def parse_id(text: str | None) -> int | None:
-    if text is None or not text.isdigit() or len(text) > 12:
-        return None
-    return int(text)
 
 
 def refuse(turn: Turn) -> None:
@@ -71,40 +67,50 @@ def case_label(turn: Turn, case: Case) -> str:
     return f"{mark}{case.reference} · {status_label(turn.t, case.status)}"
 
 
+# The buttons on a case, in the order shown. Each is offered only when this person may take
+# its action and the case's status allows it (bot/authz.py); `_SHOWN_WHEN` adds what a button
+# needs beyond that. All of it is checked again when the button is pressed.
+CASE_BUTTONS: tuple[tuple[CaseVerb, str], ...] = (
+    (CaseVerb.ACCEPT, N_("Terima")),
+    (CaseVerb.DECLINE, N_("Tolak")),
+    (CaseVerb.EVIDENCE, N_("Lihat bukti")),
+    (CaseVerb.HANDLE, N_("Sedang ditangani")),
+    (CaseVerb.RESOLVE, N_("Selesai")),
+    (CaseVerb.REFER, N_("Rujuk ke Dinas")),
+    (CaseVerb.ASK, N_("Tanya pelapor")),
+    (CaseVerb.NOTE, N_("Tambah catatan")),
+    (CaseVerb.REASSIGN, N_("Alihkan")),
+    (CaseVerb.CLOSE, N_("Tutup kasus")),
+    (CaseVerb.REOPEN, N_("Buka lagi")),
+    (CaseVerb.SAME, N_("Ya, laporan sama")),
+    (CaseVerb.NOT_SAME, N_("Bukan laporan sama")),
+)
+
+
+def _offered(staff: Staff, case: Case) -> bool:
+    return case.status == S.DITUGASKAN and case.assignee_id == staff.id
+
+
+_SHOWN_WHEN: dict[CaseVerb, Callable[[Staff, Case], bool]] = {
+    # The offered cadre decides first; the evidence comes with the full view once accepted.
+    CaseVerb.EVIDENCE: lambda staff, case: bool(case.evidence) and not _offered(staff, case),
+    CaseVerb.ASK: lambda staff, case: relay_open(case),
+    CaseVerb.REASSIGN: lambda staff, case: staff.role in (StaffRole.KOORDINATOR, StaffRole.DINAS),
+    CaseVerb.SAME: lambda staff, case: case.duplicate_of_id is not None,
+    CaseVerb.NOT_SAME: lambda staff, case: case.duplicate_of_id is not None,
+}
+
+
 def action_options(turn: Turn, staff: Staff, case: Case) -> list[Option]:
     """The buttons this person may use on this case now (checked again when pressed)."""
-    t = turn.t
     options: list[Option] = []
-    cid = case.id
-    status = case.status
-    if status == S.DITUGASKAN and case.assignee_id == staff.id:
-        options += [Option(f"k:acc:{cid}", t("Terima")), Option(f"k:dec:{cid}", t("Tolak"))]
-    offered = status == S.DITUGASKAN and case.assignee_id == staff.id
-    if case.evidence and not offered and may(staff, case, Action.VIEW):
-        options.append(Option(f"k:ev:{cid}", t("Lihat bukti")))
-    if status == S.DITERIMA and may(staff, case, Action.HANDLE):
-        options.append(Option(f"k:hdl:{cid}", t("Sedang ditangani")))
-    if status in (S.DITERIMA, S.DITANGANI, S.DIRUJUK) and may(staff, case, Action.RESOLVE):
-        options.append(Option(f"k:done:{cid}", t("Selesai")))
-    if status in (S.DITERIMA, S.DITANGANI) and may(staff, case, Action.REFER):
-        options.append(Option(f"k:ref:{cid}", t("Rujuk ke Dinas")))
-    if may(staff, case, Action.ASK) and status != S.DITUGASKAN and relay_open(case):
-        options.append(Option(f"k:ask:{cid}", t("Tanya pelapor")))
-    if status not in (S.DIBATALKAN, S.DITUTUP) and may(staff, case, Action.NOTE):
-        options.append(Option(f"k:note:{cid}", t("Tambah catatan")))
-    open_status = status not in (S.SELESAI, S.DITUTUP, S.DIBATALKAN)
-    supervisor = staff.role in (StaffRole.KOORDINATOR, StaffRole.DINAS)
-    if open_status and supervisor and may(staff, case, Action.REASSIGN):
-        options.append(Option(f"k:re:{cid}", t("Alihkan")))
-    if status in (S.SELESAI, S.DIRUJUK) and may(staff, case, Action.CLOSE):
-        options.append(Option(f"k:cls:{cid}", t("Tutup kasus")))
-    if status in (S.SELESAI, S.DITUTUP) and may(staff, case, Action.REOPEN):
-        options.append(Option(f"k:opn:{cid}", t("Buka lagi")))
-    if case.duplicate_of_id is not None and open_status and may(staff, case, Action.DUPLICATE):
-        options += [
-            Option(f"k:dupy:{cid}", t("Ya, laporan sama")),
-            Option(f"k:dupn:{cid}", t("Bukan laporan sama")),
-        ]
+    for verb, label in CASE_BUTTONS:
+        action = VERB_ACTIONS[verb]
+        shown = _SHOWN_WHEN.get(verb)
+        if not (may(staff, case, action) and status_allows(action, case)):
+            continue
+        if shown is None or shown(staff, case):
+            options.append(Option(case_button(verb, case.id), turn.t(label)))
     return options
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.case_buttons import CaseVerb, case_button, list_button
 from bot.caselists import CaseFilter, cases_for
 from bot.casetexts import status_label
 from bot.i18n import N_
@@ -28,12 +29,15 @@ async def list_cases(turn: Turn, staff: Staff, which: CaseFilter) -> None:
     # Supervisors get three filter buttons too; WhatsApp lists hold 10 rows in all.
     shown = cases[:7] if supervisor else cases
     options = [
-        Option(f"k:show:{c.id}", case_label(turn, c), status_label(turn.t, c.status)) for c in shown
+        Option(
+            case_button(CaseVerb.SHOW, c.id), case_label(turn, c), status_label(turn.t, c.status)
+        )
+        for c in shown
     ]
     if supervisor:
         title = t(FILTER_TITLES[which]) + " " + t("di wilayah Anda: {n}", n=total)
         options += [
-            Option(f"k:list:{f.value}", t(FILTER_TITLES[f])) for f in CaseFilter if f is not which
+            Option(list_button(f.value), t(FILTER_TITLES[f])) for f in CaseFilter if f is not which
         ]
     else:
         title = t("Kasus Anda yang masih terbuka: {n}", n=total)
