@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 
+from bot.evidence_rules import EVIDENCE_KINDS
+from bot.messages import Inbound
 from handlers import general, linking
 from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
 
@@ -68,6 +70,10 @@ async def route(turn: Turn) -> None:
         # A staff member's own number links at any point of any flow (the draft is dropped).
         return
     flow = turn.state.flow
+    if inbound.unusable or (flow is None and _unusable_media(inbound)):
+        # An order, an unsupported type, a sticker: said kindly, never taken for a greeting.
+        await general.unusable(turn)
+        return
     if flow is not None and flow in FLOWS:
         await FLOWS[flow](turn)
         return
@@ -78,3 +84,8 @@ async def route(turn: Turn) -> None:
         await FLOWS[CONTACT_FLOW](turn)
         return
     await general.welcome(turn)
+
+
+def _unusable_media(inbound: Inbound) -> bool:
+    # Inside a report the flow answers a sticker itself (handlers.report.media).
+    return inbound.media is not None and inbound.media.kind not in EVIDENCE_KINDS

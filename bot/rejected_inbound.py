@@ -1,0 +1,58 @@
+"""Setting aside inbound parts refused at the edge (models.RejectedInbound).
+
+Reason plus a bounded, encrypted excerpt rather than the reason alone: when Meta changes a
+format or adds a message type, the excerpt is what lets an operator see what was refused (and
+whose message it was) without the logs ever carrying content; cut to `EXCERPT_CHARS` so a flood
+of junk cannot fill the database; encrypted because it may hold a resident's words. Old rows go
+with the inbox's retention.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import RejectedInbound
+
+log = logging.getLogger(__name__)
+
+EXCERPT_CHARS = 4000
+
+
+class RefusedPart(Protocol):
+    @property
+    def part(self) -> str: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def content(self) -> Any: ...
+
+
+def excerpt(content: Any) -> str:
+    return json.dumps(content, ensure_ascii=False, default=str)[:EXCERPT_CHARS]
+
+
+def set_aside(
+    session: AsyncSession, channel: str, refused: Iterable[RefusedPart], now: datetime
+) -> int:
+    """Add a row per refused part (committed with the caller's transaction); how many."""
+    count = 0
+    for item in refused:
+        # One line per part: where and why, never what it said.
+        log.warning("%s inbound part %s set aside: %s", channel, item.part[:120], item.reason)
+        session.add(
+            RejectedInbound(
+                channel=channel,
+                part=item.part[:120],
+                reason=item.reason[:200],
+                excerpt=excerpt(item.content),
+                received_at=now,
+            )
+        )
+        count += 1
+    return count
