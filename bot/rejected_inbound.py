@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -22,6 +22,8 @@ from models import RejectedInbound
 log = logging.getLogger(__name__)
 
 EXCERPT_CHARS = 4000
+# A junk POST of 1 MB could hold 100,000 broken parts: the first few tell the story.
+MAX_ROWS_PER_POST = 20
 
 
 class RefusedPart(Protocol):
@@ -38,11 +40,11 @@ def excerpt(content: Any) -> str:
 
 
 def set_aside(
-    session: AsyncSession, channel: str, refused: Iterable[RefusedPart], now: datetime
+    session: AsyncSession, channel: str, refused: Sequence[RefusedPart], now: datetime
 ) -> int:
-    """Add a row per refused part (committed with the caller's transaction); how many."""
-    count = 0
-    for item in refused:
+    """Add a row per refused part (committed with the caller's transaction), at most
+    `MAX_ROWS_PER_POST` of them and then one row counting the rest; how many rows."""
+    for item in refused[:MAX_ROWS_PER_POST]:
         # One line per part: where and why, never what it said.
         log.warning("%s inbound part %s set aside: %s", channel, item.part[:120], item.reason)
         session.add(
@@ -54,5 +56,9 @@ def set_aside(
                 received_at=now,
             )
         )
-        count += 1
-    return count
+    more = len(refused) - MAX_ROWS_PER_POST
+    if more > 0:
+        log.warning("%s inbound: %s more parts of one post set aside", channel, more)
+        reason = f"{more} more parts of this post set aside"
+        session.add(RejectedInbound(channel=channel, part="*", reason=reason, received_at=now))
+    return min(len(refused), MAX_ROWS_PER_POST + 1)
