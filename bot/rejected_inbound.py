@@ -3,8 +3,8 @@
 Reason plus a bounded, encrypted excerpt rather than the reason alone: when Meta changes a
 format or adds a message type, the excerpt is what lets an operator see what was refused (and
 whose message it was) without the logs ever carrying content; cut to `EXCERPT_CHARS` so a flood
-of junk cannot fill the database; encrypted because it may hold a resident's words. Old rows go
-with the inbox's retention.
+of junk cannot fill the database; encrypted because it may hold a resident's words. The nightly
+cleanup (bot/scheduler.py) deletes them after `inbox_retention_days`, as handled inbox rows.
 """
 
 from __future__ import annotations

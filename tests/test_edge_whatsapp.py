@@ -5,6 +5,7 @@ unusable types answered kindly; impossible statuses ignored. In process, real HT
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from bot.channels.whatsapp import register_inbox
 from bot.inbox import InboxProcessor
 from bot.messages import Reply
 from bot.outbox import enqueue
+from bot.scheduler import cleanup
 from models import ChatIdentity, RejectedInbound
 from tests.fakes import whatsapp_payloads as p
 from tests.report_support import seed_areas
@@ -197,3 +199,11 @@ async def test_junk_sender_contacts_do_not_cost_the_message(wa: App) -> None:
     assert row.chat_key == f"wa:{PHONE}"
     async with wa.db.transaction() as session:
         assert (await session.scalars(select(ChatIdentity))).all() == []
+
+
+async def test_set_aside_parts_go_with_the_nightly_cleanup(wa: App) -> None:
+    assert await _post_json(wa, {"entry": "junk"}) == 200
+    later = wa.clock.now() + timedelta(days=wa.settings.inbox_retention_days + 1)
+    assert (await cleanup(wa, wa.clock.now())).rejected_deleted == 0
+    assert (await cleanup(wa, later)).rejected_deleted == 1
+    assert await _rejected(wa) == []
