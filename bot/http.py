@@ -34,7 +34,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.app import App
 from bot.channels import telegram_parse, telegram_schema
-from bot.inbound_limits import BodyTooLarge, InvalidInput, decode_json, read_body
+from bot.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.inbox import store
 
 log = logging.getLogger(__name__)
@@ -83,12 +83,8 @@ async def telegram_webhook(request: Request) -> Response:
         return Response(status_code=403)
     try:
         update = telegram_schema.check_update(decode_json(await read_body(request)))
-    except BodyTooLarge as exc:
-        log.warning("telegram webhook: update refused, too large (%s)", exc.reason)
-        return Response(status_code=413)
     except InvalidInput as exc:
-        log.warning("telegram webhook: update refused (%s)", exc.reason)
-        return Response(status_code=400)
+        return refusal(telegram_parse.CHANNEL, exc)
     try:
         async with app.db.transaction() as session:
             new = await store(

@@ -16,9 +16,15 @@ Reasons carry field paths and rule names only, never the values: they go to the 
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
+
+from bot import metrics
+
+log = logging.getLogger(__name__)
 
 # A Telegram update or a WhatsApp batch is a few kilobytes; media come as file ids.
 MAX_BODY_BYTES = 1024 * 1024
@@ -36,6 +42,14 @@ class InvalidInput(Exception):
 
 class BodyTooLarge(InvalidInput):
     pass
+
+
+def refusal(channel: str, exc: InvalidInput) -> Response:
+    """The answer to input refused: 413 or 400, with one log line (no content) and a count."""
+    too_large = isinstance(exc, BodyTooLarge)
+    log.warning("%s webhook: refused (%s)", channel, exc.reason)
+    metrics.inbound_refused(channel, "too_large" if too_large else "malformed")
+    return Response(status_code=413 if too_large else 400)
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:

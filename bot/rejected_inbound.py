@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from models import RejectedInbound
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def set_aside(
                 received_at=now,
             )
         )
+    metrics.inbound_refused(channel, "part", len(refused))
     more = len(refused) - MAX_ROWS_PER_POST
     if more > 0:
         log.warning("%s inbound: %s more parts of one post set aside", channel, more)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot import metrics
 from bot.app import App
 from bot.channels.telegram import register_inbox
 from bot.channels.telegram_poll import TelegramPoller
@@ -88,7 +89,13 @@ async def test_malformed_updates_are_400_and_nothing_stored(
     assert MARKER not in caplog.text
 
 
+def _refused(what: str) -> float:
+    labels = {"channel": "telegram", "what": what}
+    return metrics.REGISTRY.get_sample_value("patbm_inbound_refused_total", labels) or 0.0
+
+
 async def test_a_5_mb_update_is_413_before_it_is_read(app: App, client: httpx.AsyncClient) -> None:
+    counted = _refused("too_large")
     body = json.dumps(_update(text="x" * (5 * 1024 * 1024))).encode()
     declared = await client.post("/webhooks/telegram", content=body, headers=HEADERS)
 
@@ -100,6 +107,7 @@ async def test_a_5_mb_update_is_413_before_it_is_read(app: App, client: httpx.As
     streamed = await client.post("/webhooks/telegram", content=stream(), headers=HEADERS)
     assert (declared.status_code, streamed.status_code) == (413, 413)
     assert await _rows(app) == []
+    assert _refused("too_large") == counted + 2
 
 
 async def test_a_100000_deep_json_is_400_not_a_recursion_error(

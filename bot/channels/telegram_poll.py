@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from telegram import Bot
 
+from bot import metrics
 from bot.app import App
 from bot.channels import telegram_parse, telegram_schema
 from bot.inbound_limits import InvalidInput, parse_json, sanitise
@@ -195,6 +196,7 @@ def _acceptable(update: Any) -> dict[str, Any] | None:
         log.warning(
             "telegram update %s skipped (%s)", telegram_schema.update_id_of(update), exc.reason
         )
+        metrics.inbound_refused(telegram_parse.CHANNEL, "malformed")
         return None
 
 

@@ -41,7 +41,7 @@ from bot.channels.whatsapp_render import PAGE_KEY
 from bot.channels.whatsapp_send import FORCE_TEMPLATE, HELD, HELD_MAX_AGE, TEMPLATE_KEYS
 from bot.delivery_failure import handle_permanent_failure
 from bot.i18n import Translator
-from bot.inbound_limits import BodyTooLarge, InvalidInput, decode_json, read_body
+from bot.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.inbox import store
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
@@ -89,9 +89,8 @@ async def receive(request: Request) -> Response:
         return Response(status_code=401)
     try:
         body = await read_body(request)
-    except BodyTooLarge as exc:
-        log.warning("whatsapp webhook refused, too large (%s)", exc.reason)
-        return Response(status_code=413)
+    except InvalidInput as exc:
+        return refusal(wp.CHANNEL, exc)
     if not signature_ok(secret.get_secret_value(), body, given):
         log.warning("whatsapp webhook with a wrong signature refused")
         return Response(status_code=403)
@@ -100,8 +99,7 @@ async def receive(request: Request) -> Response:
         if not isinstance(payload, dict):
             raise InvalidInput("not an object")
     except InvalidInput as exc:
-        log.warning("whatsapp webhook refused (%s)", exc.reason)
-        return Response(status_code=400)
+        return refusal(wp.CHANNEL, exc)
     batch = wp.parse_webhook(payload, phone_number_id=app.settings.whatsapp_phone_number_id)
     try:
         stored, queued = await handle_batch(app, batch)
