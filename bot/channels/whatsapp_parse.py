@@ -142,45 +142,40 @@ class _Walk:
             self.reject(where, "value or its metadata is not an object", value)
             return
         number = metadata.get("phone_number_id")
-        number = (
-            str(number) if isinstance(number, str | int) and not isinstance(number, bool) else ""
-        )
+        number = str(number) if isinstance(number, str | int) else ""
         if self.phone_number_id and number and number != self.phone_number_id:
             return
-        where = f"{where}.value."
-        contacts = (
-            [c for c in map(schema.sender, value.get("contacts") or []) if c]
-            if isinstance(value.get("contacts"), list)
-            else []
-        )
-        for place, message in self.objects(value, "messages", where):
-            stored, problem = schema.check_message(message)
-            if problem is not None:
-                self.reject(place, problem, message)
-            if stored is not None:
-                item = {
-                    "message": stored,
-                    "contact": _contact_for(stored, contacts),
-                    "phone_number_id": number,
-                }
-                if sender_key(item):
-                    self.batch.messages.append(item)
-                else:
-                    self.reject(place, "message without a sender", message)
-        for place, status in self.objects(value, "statuses", where):
-            checked, at, problem = schema.check_status(status)
-            if checked is None:
-                self.reject(place, problem or "status", status)
-                continue
-            errors = checked.errors or []
-            self.batch.statuses.append(
-                StatusUpdate(
-                    message_id=checked.id,
-                    status=checked.status,
-                    at=at,
-                    error_code=errors[0].code if errors else None,
-                )
-            )
+        listed = value.get("contacts")
+        # A junk contact entry is not used; the message still has its own `from`.
+        contacts = [c for c in map(schema.sender, listed) if c] if isinstance(listed, list) else []
+        for place, message in self.objects(value, "messages", f"{where}.value."):
+            self.message(place, message, contacts, number)
+        for place, status in self.objects(value, "statuses", f"{where}.value."):
+            self.status(place, status)
+
+    def message(self, where: str, message: Any, contacts: list[Item], number: str) -> None:
+        stored, problem = schema.check_message(message)
+        if problem is not None:
+            self.reject(where, problem, message)
+        if stored is None:
+            return
+        item = {
+            "message": stored,
+            "contact": _contact_for(stored, contacts),
+            "phone_number_id": number,
+        }
+        if sender_key(item):
+            self.batch.messages.append(item)
+        else:
+            self.reject(where, "message without a sender", message)
+
+    def status(self, where: str, status: Any) -> None:
+        checked, at, problem = schema.check_status(status)
+        if checked is None:
+            self.reject(where, problem or "status", status)
+            return
+        code = checked.errors[0].code if checked.errors else None
+        self.batch.statuses.append(StatusUpdate(checked.id, checked.status, at, code))
 
 
 def parse_webhook(payload: dict[str, Any], *, phone_number_id: str | None = None) -> WebhookBatch:
