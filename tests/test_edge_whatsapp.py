@@ -19,7 +19,7 @@ from bot.outbox import enqueue
 from bot.scheduler import cleanup
 from models import ChatIdentity, RejectedInbound
 from tests.fakes import whatsapp_payloads as p
-from tests.report_support import seed_areas
+from tests.report_support import Chat, seed_areas
 from tests.whatsapp_support import (
     APP_SECRET,
     inbox_rows,
@@ -207,3 +207,17 @@ async def test_set_aside_parts_go_with_the_nightly_cleanup(wa: App) -> None:
     assert (await cleanup(wa, wa.clock.now())).rejected_deleted == 0
     assert (await cleanup(wa, later)).rejected_deleted == 1
     assert await _rejected(wa) == []
+
+
+async def test_in_a_report_an_unusable_message_keeps_the_question_and_english_reads_english(
+    app: App,
+) -> None:
+    await seed_areas(app)
+    chat = Chat(app, language_hint="en")
+    await chat.text("/lapor")
+    question = chat.replies[-1].text.splitlines()[-1]
+    (reply,) = await chat.send(unusable=True)
+    assert reply.text.startswith("Sorry, we cannot use stickers or files like this.")
+    assert reply.text.endswith(question) and reply.options
+    sticker = await Chat(app, user_id="1002").media("sticker")
+    assert [r.text for r in sticker] == [CANNOT_USE]
