@@ -54,8 +54,10 @@ def refusal(channel: str, exc: InvalidInput) -> Response:
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        raise BodyTooLarge("content-length over the limit or not a number")
+    if declared is not None and not declared.isdigit():
+        raise InvalidInput("content-length is not a number")
+    if declared is not None and int(declared) > limit:
+        raise BodyTooLarge("content-length over the limit")
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
