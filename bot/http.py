@@ -10,18 +10,19 @@ outbox rows, `request.app.state.outbox_queued()` wakes the delivery worker (see
 `bot.channels.whatsapp_webhook`, `bot.metrics`).
 
 The Telegram webhook checks `X-Telegram-Bot-Api-Secret-Token` in constant time (403 and nothing
-stored when wrong or missing), stores the update, commits, and only then answers 200; on a
-database error it answers 500 so Telegram retries (the inbox's unique key makes a retry harmless).
+stored when wrong or missing), then the body (bot.inbound_limits: 413 over 1 MB, before reading
+more; 400 when it is not JSON or too deep) and the update (bot.channels.telegram_schema: 400 when
+what we read is malformed), each refusal one log line without the payload; then it stores the
+update, commits, and only then answers 200. Only our own database failing answers 500, so
+Telegram retries (the inbox's unique key makes a retry harmless): never a 500 for input.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hmac
-import json
 import logging
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -31,7 +32,8 @@ from starlette.routing import BaseRoute, Route
 
 from bot import metrics
 from bot.app import App
-from bot.channels import telegram_parse, whatsapp_webhook
+from bot.channels import telegram_parse, telegram_schema, whatsapp_webhook
+from bot.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.inbox import store
 
 log = logging.getLogger(__name__)
@@ -59,20 +61,23 @@ async def telegram_webhook(request: Request) -> Response:
         log.warning("telegram webhook: wrong or missing secret")
         return Response(status_code=403)
     try:
-        update: Any = json.loads(await request.body())
-    except ValueError:
-        return Response(status_code=400)
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
-        return Response(status_code=400)
-    async with app.db.transaction() as session:
-        new = await store(
-            session,
-            channel=telegram_parse.CHANNEL,
-            update_key=telegram_parse.update_key(update),
-            chat_key=telegram_parse.chat_key(update),
-            payload=update,
-            now=app.clock.now(),
-        )
+        update = telegram_schema.check_update(decode_json(await read_body(request)))
+    except InvalidInput as exc:
+        return refusal(telegram_parse.CHANNEL, exc)
+    try:
+        async with app.db.transaction() as session:
+            new = await store(
+                session,
+                channel=telegram_parse.CHANNEL,
+                update_key=telegram_parse.update_key(update),
+                chat_key=telegram_parse.chat_key(update),
+                payload=update,
+                now=app.clock.now(),
+            )
+    except Exception as exc:
+        # The input was checked: what fails here is our database. 500 makes Telegram retry.
+        log.error("telegram webhook: update not stored (%s)", type(exc).__name__)
+        return Response(status_code=500)
     # Committed: now Telegram may forget it.
     if new:
         request.app.state.inbox_stored()

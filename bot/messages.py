@@ -62,6 +62,9 @@ class Inbound:
     # The platform id of the message whose button was pressed (to edit it in place).
     prompt_message_id: str | None = None
     language_hint: str | None = None
+    # A message of a kind the bot cannot use (a WhatsApp order, an unsupported type): answered
+    # with a kind "we cannot use this", never taken as the start of a report.
+    unusable: bool = False
 
     @property
     def command(self) -> str | None:

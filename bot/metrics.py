@@ -16,6 +16,8 @@ Two kinds of numbers:
                                                     #   rule: accept | second_miss | update
                                                     #   | resolve | referral (a short code)
     metrics.case_created(channel, priority)         # report service, per new case
+    metrics.inbound_refused(channel, what)          # the edge: a body or update refused
+                                                    #   (too_large, malformed) or a part set aside
 
   Counters are per process and start at zero: with several `patbm run` instances, Prometheus
   sums them across the scraped targets (`sum(rate(...))`).
@@ -82,6 +84,12 @@ OUTBOX_FAILURES = Counter(
 ESCALATIONS = Counter(
     "patbm_escalations", "Escalations made by the sweep, by rule.", ["rule"], registry=REGISTRY
 )
+INBOUND_REFUSED = Counter(
+    "patbm_inbound_refused",
+    "Inbound input refused at the edge, by channel and what (too_large, malformed, part).",
+    ["channel", "what"],
+    registry=REGISTRY,
+)
 CASES_CREATED = Counter(
     "patbm_cases_created",
     "Cases created, by channel and priority.",
@@ -122,6 +130,10 @@ def escalated(rule: str, count: int = 1) -> None:
 
 def case_created(channel: str, priority: str) -> None:
     CASES_CREATED.labels(channel=channel, priority=priority).inc()
+
+
+def inbound_refused(channel: str, what: str, count: int = 1) -> None:
+    INBOUND_REFUSED.labels(channel=channel, what=what).inc(count)
 
 
 async def database_gauges(session: AsyncSession, now: datetime) -> list[Metric]:

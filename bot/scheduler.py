@@ -14,8 +14,8 @@ database that claims what it acts on, so any number of instances may run the sam
   (bot/followup.py);
 - evidence files are fetched by `patbm run`'s own worker (bot/evidence_worker.py); the
   `evidence` job here is for `patbm jobs run evidence`;
-- `cleanup` every night: drafts older than `draft_ttl_hours`, handled inbox rows older than
-  `inbox_retention_days`.
+- `cleanup` every night: drafts older than `draft_ttl_hours`, handled inbox rows and parts
+  refused at the edge (`rejected_inbound`) older than `inbox_retention_days`.
 
 Use: `scheduler = build_scheduler(app, worker=worker)`, `await start(scheduler)` inside the
 running loop, `await shutdown(scheduler)` at the end. `run_job(app, name, now)` runs one job
@@ -44,7 +44,7 @@ from bot.evidence_worker import fetch_evidence_once
 from bot.followup import sweep_followups
 from bot.outbox_delivery import DeliveryWorker, wake_running_workers
 from bot.worktime import parse_clock_time
-from models import Conversation, InboxUpdate
+from models import Conversation, InboxUpdate, RejectedInbound
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ JOB_DEFAULTS: dict[str, Any] = {"coalesce": True, "max_instances": 1, "misfire_g
 class CleanupResult:
     drafts_cleared: int
     inbox_deleted: int
+    rejected_deleted: int = 0
 
 
 async def cleanup(app: App, now: datetime) -> CleanupResult:
@@ -76,8 +77,17 @@ async def cleanup(app: App, now: datetime) -> CleanupResult:
             .where(InboxUpdate.status == "done", InboxUpdate.handled_at < inbox_cutoff)
             .execution_options(synchronize_session=False)
         )
-    result = CleanupResult(_rowcount(drafts), _rowcount(inbox))
-    log.info("cleanup: %s drafts cleared, %s inbox rows deleted", *vars(result).values())
+        # Parts refused at the edge (bot/rejected_inbound.py) are kept as long as handled updates.
+        rejected = await session.execute(
+            delete(RejectedInbound)
+            .where(RejectedInbound.received_at < inbox_cutoff)
+            .execution_options(synchronize_session=False)
+        )
+    result = CleanupResult(_rowcount(drafts), _rowcount(inbox), _rowcount(rejected))
+    log.info(
+        "cleanup: %s drafts cleared, %s inbox rows and %s rejected parts deleted",
+        *vars(result).values(),
+    )
     return result
 
 

@@ -145,3 +145,10 @@ async def staff_only(turn: Turn) -> None:
 async def stale_option(turn: Turn) -> None:
     turn.reply(turn.t("Tombol itu dari pesan sebelumnya dan sudah tidak berlaku."))
     await prompt_current(turn)
+
+
+async def unusable(turn: Turn) -> None:
+    """A message the bot cannot use (WhatsApp order or unsupported type, a sticker): the same
+    words as for a sticker in a report, then the question the person was at."""
+    turn.reply(turn.t("Maaf, stiker atau berkas seperti ini tidak bisa kami gunakan."))
+    await prompt_current(turn)

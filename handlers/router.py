@@ -5,6 +5,8 @@ from __future__ import annotations
 # Every conversation module registers its commands, buttons and flows when imported; importing
 # them all here, by name, makes this module the one place that decides what the bot can do.
 # Each command has one owner (/start is handlers.linking's).
+from bot.evidence_rules import EVIDENCE_KINDS
+from bot.messages import Inbound
 from handlers import followup, general, linking, relay, report, staff, status
 from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
 
@@ -43,6 +45,10 @@ async def route(turn: Turn) -> None:
         # A staff member's own number links at any point of any flow (the draft is dropped).
         return
     flow = turn.state.flow
+    if inbound.unusable or (flow is None and _unusable_media(inbound)):
+        # An order, an unsupported type, a sticker: said kindly, never taken for a greeting.
+        await general.unusable(turn)
+        return
     if flow is not None and flow in FLOWS:
         await FLOWS[flow](turn)
         return
@@ -53,3 +59,8 @@ async def route(turn: Turn) -> None:
         await FLOWS[CONTACT_FLOW](turn)
         return
     await general.welcome(turn)
+
+
+def _unusable_media(inbound: Inbound) -> bool:
+    # Inside a report the flow answers a sticker itself (handlers.report.media).
+    return inbound.media is not None and inbound.media.kind not in EVIDENCE_KINDS

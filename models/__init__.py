@@ -12,6 +12,7 @@ from models.messaging import (
     OutboxMessage,
     RateLimit,
 )
+from models.rejected import RejectedInbound
 from models.staff import Staff, StaffRole
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "Instance",
     "OutboxMessage",
     "RateLimit",
+    "RejectedInbound",
     "Staff",
     "StaffRole",
 ]

@@ -39,9 +39,14 @@ def chat_key(update: dict[str, Any]) -> str:
     for value in update.values():
         if isinstance(value, dict):
             sender = value.get("from") or value.get("chat")
-            if isinstance(sender, dict) and "id" in sender:
+            if isinstance(sender, dict) and _is_id(sender.get("id")):
                 return f"tg:{sender['id']}"
     return f"tg:update:{update.get('update_id')}"
+
+
+def _is_id(value: Any) -> bool:
+    # Update kinds the schema does not type (member changes, polls) may carry anything here.
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**52
 
 
 def _media(message: dict[str, Any]) -> Media | None:

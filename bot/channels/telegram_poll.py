@@ -22,8 +22,10 @@ from typing import Any
 import httpx
 from telegram import Bot
 
+from bot import metrics
 from bot.app import App
-from bot.channels import telegram_parse
+from bot.channels import telegram_parse, telegram_schema
+from bot.inbound_limits import InvalidInput, parse_json, sanitise
 from bot.inbox import LEASE, InboxProcessor
 from bot.inbox_store import store_and_lease
 from models import InboxUpdate
@@ -120,21 +122,33 @@ class TelegramPoller:
         if self.offset is not None:
             body["offset"] = self.offset
         response = await self._client.post(self._url, json=body)
-        data = response.json()
+        try:
+            data = parse_json(response.content)
+        except InvalidInput as exc:
+            raise PollError(response.status_code, None) from exc
+        if not isinstance(data, dict):
+            raise PollError(response.status_code, None)
         if response.status_code == 429 or not data.get("ok"):
             retry_after = (data.get("parameters") or {}).get("retry_after")
-            raise PollError(response.status_code, float(retry_after) if retry_after else None)
-        result: list[dict[str, Any]] = data.get("result") or []
-        return result
+            delay = float(retry_after) if isinstance(retry_after, int | float) else None
+            raise PollError(response.status_code, delay)
+        result = data.get("result") or []
+        return list(result) if isinstance(result, list) else []
 
     async def poll_once(self) -> int:
         """One getUpdates round: fetch, store, commit, move the offset; updates stored."""
-        updates = await self.fetch()
-        if not updates:
+        fetched = await self.fetch()
+        if not fetched:
             return 0
-        new, handed = await store_updates(self.app, updates, self.processor)
-        # Only now, with the batch committed, may the next call confirm it.
-        self.offset = max(int(u["update_id"]) for u in updates) + 1
+        updates = [u for u in map(_acceptable, fetched) if u is not None]
+        new = handed = 0
+        if updates:
+            new, handed = await store_updates(self.app, updates, self.processor)
+        # Only now, with the batch committed, may the next call confirm it; a refused update is
+        # confirmed too, or Telegram would hand it out again and again.
+        ids = [i for i in map(telegram_schema.update_id_of, fetched) if i is not None]
+        if ids:
+            self.offset = max(ids) + 1
         if new > handed and self.on_stored is not None:
             self.on_stored()
         log.info("telegram: stored %s new of %s updates", new, len(updates))
@@ -171,6 +185,19 @@ class TelegramPoller:
         log.warning("telegram getUpdates failed (%s), retrying in %.1fs", type(exc).__name__, delay)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._stopping.wait(), delay)
+
+
+def _acceptable(update: Any) -> dict[str, Any] | None:
+    """One fetched update checked (and its strings cleaned) as the webhook would; a bad one is
+    logged and skipped (None)."""
+    try:
+        return telegram_schema.check_update(sanitise(update))
+    except InvalidInput as exc:
+        log.warning(
+            "telegram update %s skipped (%s)", telegram_schema.update_id_of(update), exc.reason
+        )
+        metrics.inbound_refused(telegram_parse.CHANNEL, "malformed")
+        return None
 
 
 class PollError(Exception):

@@ -3,7 +3,9 @@
 A webhook POST carries a batch: `entry[].changes[].value` with `messages` (what users send),
 `contacts` (who sent them) and `statuses` (what became of the messages we sent). Each message is
 stored in the inbox as its own small item (`message_item`): the message, its sender's contact
-and the business phone number id, so a stored item can be parsed again after a restart.
+and the business phone number id, so a stored item can be parsed again after a restart. Each
+message and status is checked on its own (whatsapp_schema); what fails is set aside in
+`WebhookBatch.rejected`, never costing the good parts of the same POST.
 
 Who the sender is. Since 2026 a WhatsApp user has a business-scoped user id (`user_id` on the
 contact, `from_user_id` on the message, e.g. `ID.1410018717833190`), and the phone number
@@ -17,10 +19,11 @@ with the business-scoped id and is a new chat identity (their unfinished draft s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from bot.channels import whatsapp_schema as schema
 from bot.messages import Contact, Inbound, Location, Media, MediaKind
 
 CHANNEL = "whatsapp"
@@ -38,6 +41,8 @@ _MEDIA_TYPES: dict[str, MediaKind] = {
 
 # Message types that need no answer: reactions, system notices, and our own echoes.
 _IGNORED_TYPES = {"reaction", "system", "request_welcome", "ephemeral", "edit", "revoke"}
+# The types we read; any other (order, unsupported, unknown, ...) is answered as unusable.
+_READ_TYPES = {"text", "interactive", "button", "location", "contacts", *_MEDIA_TYPES}
 
 Item = dict[str, Any]
 
@@ -53,9 +58,19 @@ class StatusUpdate:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """A part of the POST set aside: where it was, why, and the part itself (to keep a bit of)."""
+
+    part: str
+    reason: str
+    content: Any
+
+
+@dataclass(frozen=True)
 class WebhookBatch:
     messages: list[Item]
     statuses: list[StatusUpdate]
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def _sender_ids(message: dict[str, Any], contact: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -89,55 +104,88 @@ def update_key(item: Item) -> str:
     return str(item["message"]["id"])
 
 
-def _timestamp(value: Any) -> datetime | None:
-    try:
-        return datetime.fromtimestamp(int(value), UTC)
-    except (TypeError, ValueError, OverflowError):
-        return None
+class _Walk:
+    """One POST taken apart; every part that is not what Meta documents is set aside."""
+
+    def __init__(self, phone_number_id: str | None) -> None:
+        self.phone_number_id = phone_number_id
+        self.batch = WebhookBatch([], [], [])
+
+    def reject(self, part: str, reason: str, content: Any) -> None:
+        self.batch.rejected.append(Rejected(part, reason, content))
+
+    def objects(self, parent: dict[str, Any], key: str, where: str) -> list[tuple[str, Any]]:
+        """`parent[key]` as (path, element) pairs; not a list: the whole of it set aside."""
+        value = parent.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.reject(f"{where}{key}", f"{key} is not a list", value)
+            return []
+        return [(f"{where}{key}[{i}]", element) for i, element in enumerate(value)]
+
+    def payload(self, payload: dict[str, Any]) -> None:
+        for where, entry in self.objects(payload, "entry", ""):
+            if not isinstance(entry, dict):
+                self.reject(where, "entry is not an object", entry)
+                continue
+            for place, change in self.objects(entry, "changes", f"{where}."):
+                if not isinstance(change, dict):
+                    self.reject(place, "change is not an object", change)
+                elif change.get("field") == "messages":
+                    self.change(place, change.get("value"))
+
+    def change(self, where: str, value: Any) -> None:
+        metadata = value.get("metadata", {}) if isinstance(value, dict) else None
+        if not isinstance(value, dict) or not isinstance(metadata, dict):
+            # Without its metadata we cannot tell which business number a change is for.
+            self.reject(where, "value or its metadata is not an object", value)
+            return
+        number = metadata.get("phone_number_id")
+        number = str(number) if isinstance(number, str | int) else ""
+        if self.phone_number_id and number and number != self.phone_number_id:
+            return
+        listed = value.get("contacts")
+        # A junk contact entry is not used; the message still has its own `from`.
+        contacts = [c for c in map(schema.sender, listed) if c] if isinstance(listed, list) else []
+        for place, message in self.objects(value, "messages", f"{where}.value."):
+            self.message(place, message, contacts, number)
+        for place, status in self.objects(value, "statuses", f"{where}.value."):
+            self.status(place, status)
+
+    def message(self, where: str, message: Any, contacts: list[Item], number: str) -> None:
+        stored, problem = schema.check_message(message)
+        if problem is not None:
+            self.reject(where, problem, message)
+        if stored is None:
+            return
+        item = {
+            "message": stored,
+            "contact": _contact_for(stored, contacts),
+            "phone_number_id": number,
+        }
+        if sender_key(item):
+            self.batch.messages.append(item)
+        else:
+            self.reject(where, "message without a sender", message)
+
+    def status(self, where: str, status: Any) -> None:
+        checked, at, problem = schema.check_status(status)
+        if checked is None:
+            self.reject(where, problem or "status", status)
+            return
+        code = checked.errors[0].code if checked.errors else None
+        self.batch.statuses.append(StatusUpdate(checked.id, checked.status, at, code))
 
 
 def parse_webhook(payload: dict[str, Any], *, phone_number_id: str | None = None) -> WebhookBatch:
-    """Split one webhook POST into message items and status updates.
+    """Split one webhook POST into message items, status updates and the parts set aside.
 
     Changes for another business phone number (one app may serve several) are skipped.
     """
-    messages: list[Item] = []
-    statuses: list[StatusUpdate] = []
-    for entry in payload.get("entry") or []:
-        for change in entry.get("changes") or []:
-            if change.get("field") != "messages":
-                continue
-            value = change.get("value") or {}
-            number = str((value.get("metadata") or {}).get("phone_number_id") or "")
-            if phone_number_id and number and number != phone_number_id:
-                continue
-            contacts = [c for c in value.get("contacts") or [] if isinstance(c, dict)]
-            for message in value.get("messages") or []:
-                if not isinstance(message, dict) or not message.get("id"):
-                    continue
-                item = {
-                    "message": message,
-                    "contact": _contact_for(message, contacts),
-                    "phone_number_id": number,
-                }
-                if sender_key(item):
-                    messages.append(item)
-            for status in value.get("statuses") or []:
-                if not isinstance(status, dict) or not status.get("id"):
-                    continue
-                errors = status.get("errors") or []
-                code = errors[0].get("code") if errors and isinstance(errors[0], dict) else None
-                statuses.append(
-                    StatusUpdate(
-                        message_id=str(status["id"]),
-                        status=str(status.get("status") or ""),
-                        at=_timestamp(status.get("timestamp")),
-                        error_code=int(code)
-                        if isinstance(code, int | str) and str(code).isdigit()
-                        else None,
-                    )
-                )
-    return WebhookBatch(messages, statuses)
+    walk = _Walk(phone_number_id)
+    walk.payload(payload)
+    return walk.batch
 
 
 def _media(message: dict[str, Any], kind_name: str) -> Media | None:
@@ -196,15 +244,15 @@ def parse_item(item: Item) -> Inbound | None:
         option, _title = _option(message)
         prompt = (message.get("context") or {}).get("id")
     elif kind == "location":
+        # Checked at the edge (whatsapp_schema): two numbers on the globe.
         point = message.get("location") or {}
-        try:
-            location = Location(float(point["latitude"]), float(point["longitude"]))
-        except (KeyError, TypeError, ValueError):
-            location = None
+        location = Location(float(point["latitude"]), float(point["longitude"]))
     elif kind in _MEDIA_TYPES:
         media = _media(message, kind)
         text = (message.get(kind) or {}).get("caption")
     contact = _contact_card(message) if kind == "contacts" else None
+    # Orders, polls, unknown and unsupported types, a press on nothing we sent: we cannot use it.
+    unusable = kind not in _READ_TYPES or (kind in ("interactive", "button") and option is None)
     return Inbound(
         channel=CHANNEL,
         user_id=sender,
@@ -216,6 +264,7 @@ def parse_item(item: Item) -> Inbound | None:
         media=media,
         sender_phone=f"+{wa_id}" if wa_id and wa_id.isdigit() else None,
         prompt_message_id=str(prompt) if prompt else None,
+        unusable=unusable,
     )
 
 

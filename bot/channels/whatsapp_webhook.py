@@ -14,18 +14,16 @@ POST, in this order:
    marked done: it never reaches the conversation handlers); status callbacks update the outbox
    rows by `platform_message_id` (delivered → `delivered_at`; failed with 131047 → the row is
    queued again to go as the staff template; failed otherwise → failed, with a case event);
+   a malformed part (whatsapp_schema) is set aside in `rejected_inbound`, the rest stored;
 3. after the commit: 200 (and the inbox processor is woken). A database error answers 500, so
-   Meta retries; the unique wamid makes the retry harmless.
-
-Statuses for messages we do not know (not ours, or arriving before the delivery worker recorded
-the wamid) are ignored.
+   Meta retries (the unique wamid makes it harmless). Over 1 MB: 413; not JSON or nested too
+   deep: 400 (bot.inbound_limits). Statuses for messages we do not know are ignored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from datetime import datetime
 from typing import Any
@@ -43,10 +41,12 @@ from bot.channels.whatsapp_render import PAGE_KEY
 from bot.channels.whatsapp_send import FORCE_TEMPLATE, HELD, HELD_MAX_AGE, TEMPLATE_KEYS
 from bot.delivery_failure import handle_permanent_failure
 from bot.i18n import Translator
+from bot.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.inbox import store
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.outbox_delivery import wake_running_workers
+from bot.rejected_inbound import set_aside
 from bot.settings import Settings
 from models import InboxUpdate, OutboxMessage
 
@@ -87,16 +87,19 @@ async def receive(request: Request) -> Response:
     if secret is None or not given:
         log.warning("whatsapp webhook without signature refused")
         return Response(status_code=401)
-    body = await request.body()
+    try:
+        body = await read_body(request)
+    except InvalidInput as exc:
+        return refusal(wp.CHANNEL, exc)
     if not signature_ok(secret.get_secret_value(), body, given):
         log.warning("whatsapp webhook with a wrong signature refused")
         return Response(status_code=403)
     try:
-        payload: Any = json.loads(body)
-    except ValueError:
-        return Response(status_code=400)
-    if not isinstance(payload, dict):
-        return Response(status_code=400)
+        payload: Any = decode_json(body)
+        if not isinstance(payload, dict):
+            raise InvalidInput("not an object")
+    except InvalidInput as exc:
+        return refusal(wp.CHANNEL, exc)
     batch = wp.parse_webhook(payload, phone_number_id=app.settings.whatsapp_phone_number_id)
     try:
         stored, queued = await handle_batch(app, batch)
@@ -128,6 +131,7 @@ async def handle_batch(app: App, batch: wp.WebhookBatch) -> tuple[int, int]:
             queued += replies
         for status in batch.statuses:
             queued += await _status(session, status, now, app.settings)
+        set_aside(session, wp.CHANNEL, batch.rejected, now)
     return stored, queued
 
 

@@ -183,7 +183,12 @@ class BotApiServer:
             if isinstance(markup, dict):
                 message["reply_markup"] = markup
             self.state.chats.setdefault(chat_id, []).append(message)
-            return dict(message)
+            returned = dict(message)
+            if isinstance(markup, dict) and "inline_keyboard" not in markup:
+                # As Telegram: a Message carries only an inline keyboard, never a reply keyboard
+                # (PTB fails to read one: KeyError 'inline_keyboard').
+                returned.pop("reply_markup")
+            return returned
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> JSONResponse:
         return _ok(self._store_message(params, {"text": params.get("text", "")}))
