@@ -7,6 +7,7 @@ Two kinds of numbers:
 
     metrics.update_handled(channel, outcome="ok")   # inbox processor, per inbox row handled
                                                     #   outcome: ok | retry | failed
+                                                    #   | rejected | throttled
     metrics.observe_handler_latency(seconds, channel)  # inbox processor, time of dispatch+commit
     with metrics.time_handler(channel): ...         # the same, as a context manager
     metrics.outbox_sent(channel)                    # delivery worker, per message sent
@@ -16,6 +17,8 @@ Two kinds of numbers:
                                                     #   rule: accept | second_miss | update
                                                     #   | resolve | referral (a short code)
     metrics.case_created(channel, priority)         # report service, per new case
+    metrics.status_lookup(outcome)                  # /status: found | not_found
+                                                    #   | throttled_chat | throttled_reference
 
   Counters are per process and start at zero: with several `patbm run` instances, Prometheus
   sums them across the scraped targets (`sum(rate(...))`).
@@ -82,6 +85,12 @@ OUTBOX_FAILURES = Counter(
 ESCALATIONS = Counter(
     "patbm_escalations", "Escalations made by the sweep, by rule.", ["rule"], registry=REGISTRY
 )
+STATUS_LOOKUPS = Counter(
+    "patbm_status_lookups",
+    "Status look-ups, by outcome (found, not_found, throttled_chat, throttled_reference).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 CASES_CREATED = Counter(
     "patbm_cases_created",
     "Cases created, by channel and priority.",
@@ -92,6 +101,10 @@ CASES_CREATED = Counter(
 
 def update_handled(channel: str, outcome: str = "ok") -> None:
     UPDATES_HANDLED.labels(channel=channel, outcome=outcome).inc()
+
+
+def status_lookup(outcome: str) -> None:
+    STATUS_LOOKUPS.labels(outcome=outcome).inc()
 
 
 def observe_handler_latency(seconds: float, channel: str = "") -> None:

@@ -16,8 +16,10 @@ Outcomes (the Sender's exceptions, bot/channels/base.py):
 - success: `status='sent'`, `sent_at`, `platform_message_id`.
 - `RetryLater(after_seconds=s)`: retried exactly `s` seconds later (Telegram 429
   `retry_after`); throttling does not use up an attempt.
-- `RetryLater()` (5xx, time-out, network) or any unexpected error: exponential backoff with
-  jitter; after `outbox_max_attempts` attempts the row fails.
+- `RetryLater()` (5xx, time-out, network) or an unexpected transient error: exponential
+  backoff with jitter; after `outbox_max_attempts` attempts the row fails.
+- an unexpected error that retrying cannot fix (bot/failures.py: a chat id that is not a
+  number, a payload that does not parse) counts as `PermanentFailure` at once.
 - `PermanentFailure` (blocked, chat not found): `status='failed'`, a `delivery_failed` case
   event, and for an assignment (`kind='assignment'`) the case is moved on
   (`bot.routing.route_to_next`) and the kecamatan coordinator is told.
@@ -57,6 +59,7 @@ from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sende
 from bot.clock import as_utc
 from bot.delivery_failure import handle_permanent_failure
 from bot.evidence_view import EVIDENCE_KEY, attach_evidence
+from bot.failures import is_permanent
 from bot.instances import stale_before
 from bot.messages import Reply
 from bot.outbox_claim import ClaimedRow as ClaimedRow
@@ -337,8 +340,14 @@ class DeliveryWorker:
         except (RetryLater, PermanentFailure, OutsideWindow) as exc:
             return exc
         except Exception as exc:
+            reason = f"error: {type(exc).__name__}"
+            if is_permanent(exc):
+                # The row itself is wrong (a chat id "abc", a payload that does not parse):
+                # every retry would fail the same way, so it fails now (bot/failures.py).
+                log.warning("outbox %s: cannot be sent to %s: %s", row.id, row.channel, reason)
+                return PermanentFailure(reason=reason)
             log.exception("outbox %s: unexpected error from the %s sender", row.id, row.channel)
-            return RetryLater(reason=f"error: {type(exc).__name__}")
+            return RetryLater(reason=reason)
 
     async def _record(
         self, items: list[tuple[ClaimedRow, SendResult | Exception]]
