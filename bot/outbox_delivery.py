@@ -139,6 +139,7 @@ class DeliveryWorker:
         self._stopped = asyncio.Event()
         self._running = False
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._sending = asyncio.Semaphore(self.max_in_flight)
         self._outcomes: list[tuple[ClaimedRow, SendResult | Exception, asyncio.Future[None]]] = []
         # Counts wake() calls. A finished send claims again only if its chat may have a row the
         # last claim could not take (queued behind it then, or anything queued since); not
@@ -219,15 +220,25 @@ class DeliveryWorker:
         return poll if wait <= 0 else min(poll, wait)
 
     async def _deliver_and_count(self, row: ClaimedRow) -> None:
-        outcome = await self._send(row)
-        # Group commit: outcomes that arrive while one is being written go in the next write,
-        # one transaction for all of them. The task ends (and frees its chat's next row) only
-        # once its own outcome is committed, so nothing waits longer than one write.
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append((row, outcome, done))
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_queued())
-        await done
+        paced = True
+        try:
+            await self.limiter.acquire(row.channel, row.chat_id)
+        except Exception:
+            paced = False  # _send meets the same error, and says what it means
+        # At most `max_in_flight` sends between their call and their recorded outcome, rows
+        # handed over by the inbox included: those are what a kill can send twice (README,
+        # "Delivery"). Taken after the rate limiter's wait, so a row waiting for its chat's
+        # token holds no slot.
+        async with self._sending:
+            outcome = await self._send(row, paced=paced)
+            # Group commit: outcomes that arrive while one is being written go in the next
+            # write, one transaction for all of them. The task ends (and frees its chat's next
+            # row) only once its own outcome is committed, so nothing waits longer than one write.
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._outcomes.append((row, outcome, done))
+            if self._recorder is None or self._recorder.done():
+                self._recorder = asyncio.create_task(self._record_queued())
+            await done
         if not isinstance(outcome, SendResult):
             # Retried, or queued again as a template: claim again, which also learns when the
             # retry is due (a Telegram 429's retry_after is often shorter than the poll).
@@ -325,9 +336,10 @@ class DeliveryWorker:
     async def deliver(self, row: ClaimedRow) -> DeliveryResult:
         return await self._record([(row, await self._send(row))])
 
-    async def _send(self, row: ClaimedRow) -> SendResult | Exception:
+    async def _send(self, row: ClaimedRow, *, paced: bool = False) -> SendResult | Exception:
         try:
-            await self.limiter.acquire(row.channel, row.chat_id)
+            if not paced:
+                await self.limiter.acquire(row.channel, row.chat_id)
             reply = Reply.from_json(row.payload)
             if EVIDENCE_KEY in reply.extra:
                 # A case's evidence file: read from its row now, never carried in the outbox.
