@@ -25,7 +25,8 @@ Two kinds of numbers:
 
 - Gauges computed from the database at scrape time (the same in every instance): cases by
   status, overdue open cases, open cases by escalation level, outbox queue depth and failed
-  rows per channel, the age of the oldest pending outbox message, inbox rows pending or failed.
+  rows per channel, the age of the oldest pending outbox message, inbox rows pending, failed or
+  rejected.
   If the database cannot be read, `patbm_database_up` is 0 and the counters are still served.
 """
 
@@ -187,7 +188,7 @@ async def database_gauges(session: AsyncSession, now: datetime) -> list[Metric]:
     )
     for channel, inbox_status, count in await session.execute(
         select(InboxUpdate.channel, InboxUpdate.status, func.count())
-        .where(InboxUpdate.status.in_(["pending", "failed"]))
+        .where(InboxUpdate.status.in_(["pending", "failed", "rejected"]))
         .group_by(InboxUpdate.channel, InboxUpdate.status)
     ):
         inbox.add_metric([channel, inbox_status], count)

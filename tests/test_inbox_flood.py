@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import metrics
 from bot.app import App
 from bot.clock import FixedClock
 from tests.inbox_hostile_support import handle_all, inbox_rows, message, queued_texts, store_updates
@@ -16,11 +17,14 @@ async def test_a_burst_of_a_hundred_messages_leaves_a_few_queued_replies(
     app: App, clock: FixedClock
 ) -> None:
     limit = app.settings.inbound_chat_per_minute
+    throttled = metrics.UPDATES_HANDLED.labels(channel="telegram", outcome="throttled")
+    before = throttled._value.get()
     await store_updates(app, *(message(USER, text=f"asdf {n}") for n in range(100)))
     await handle_all(app)
     statuses = [row.status for row in await inbox_rows(app)]
     # The first `limit` of the minute are handled, the rest kept in the inbox, not handled.
     assert statuses == ["done"] * limit + ["throttled"] * (100 - limit)
+    assert throttled._value.get() == before + 100 - limit
     texts = await queued_texts(app, USER)
     # Before: one reply per message (100 queued, minutes of them at 1 a second). Now the
     # welcome, the newest re-ask ("Maaf, kami belum mengerti" + the question; older re-asks

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.app import App
 from bot.dispatch import dispatch
 from bot.failures import PERMANENT, TRANSIENT, classify
@@ -46,6 +47,8 @@ async def test_a_poison_update_is_rejected_at_once_and_never_holds_back_the_next
     # The resident wrote before (so we know their chat and language), then a broken location.
     await store_updates(app, message(USER, "en", text="/start"))
     await handle_all(app)
+    rejected = metrics.UPDATES_HANDLED.labels(channel="telegram", outcome="rejected")
+    before = rejected._value.get()
     poison = message(USER, "en", location={"latitude": "abc", "longitude": 103.6})
     await store_updates(app, poison, message(USER, "en", text="/start"))
     # One pass, no waiting: before, the poisoned row was retried with backoff (2, 4, 8, 16 s)
@@ -54,6 +57,7 @@ async def test_a_poison_update_is_rejected_at_once_and_never_holds_back_the_next
     rows = await inbox_rows(app)
     assert [(r.status, r.attempts) for r in rows] == [("done", 1), ("rejected", 1), ("done", 1)]
     assert rows[1].last_error == "ValueError"  # the class only, never the payload
+    assert rejected._value.get() == before + 1
     texts = await queued_texts(app, USER)
     notice = [t for t in texts if "could not process that message" in t]
     assert len(notice) == 1  # kindly, in the resident's language
