@@ -5,9 +5,9 @@
 - Per reference, across all chats: `status_reference_max_failures` wrong tries (10) within
   `status_reference_lock_minutes` (15) of the first of them lock the reference, for everyone,
   right PIN or not (else a lock that let the right PIN through would be an oracle), until those
-  15 minutes are over. Tries while locked are not counted and do not extend the lock, so the
-  real reporter is refused at most 15 minutes after the guessing began, and a guesser gets at
-  most 10 tries per reference per 15 minutes (960 a day, of a million PINs).
+  15 minutes are over. Tries while locked are not counted and do not extend the lock, so a
+  lock lasts at most 15 minutes whoever keeps trying, and a guesser gets at most 10 tries per
+  reference per 15 minutes (960 a day, of a million PINs).
 """
 
 from __future__ import annotations
