@@ -16,7 +16,7 @@ from bot.app import App
 from bot.clock import as_utc
 from bot.i18n import Translator, normalise_language
 from bot.messages import Inbound, Reply, merge_replies
-from bot.outbox import enqueue
+from bot.outbox import enqueue_reply
 from handlers.base import ConversationState, Turn
 from handlers.router import route
 from models import ChatIdentity, Conversation, OutboxMessage, Staff
@@ -172,7 +172,7 @@ async def dispatch(app: App, session: AsyncSession, inbound: Inbound) -> list[Ou
         turn.replies = [*kept_replies, Reply(text=Translator(before.language)(GENERIC_ERROR))]
     _save_state(conversation, turn.state, now)
     identity.language = turn.state.language
-    return _queue(session, inbound, turn.replies, now)
+    return await _queue(session, inbound, turn.replies, now)
 
 
 def _save_state(conversation: Conversation, state: ConversationState, now: datetime) -> None:
@@ -183,7 +183,7 @@ def _save_state(conversation: Conversation, state: ConversationState, now: datet
     conversation.updated_at = now
 
 
-def _queue(
+async def _queue(
     session: AsyncSession, inbound: Inbound, replies: list[Reply], now: datetime
 ) -> list[OutboxMessage]:
     queued = []
@@ -192,7 +192,9 @@ def _queue(
             # A button press: edit the prompt in place instead of piling up messages.
             reply = dataclasses.replace(reply, edit_message_id=inbound.prompt_message_id)
         queued.append(
-            enqueue(session, channel=inbound.channel, chat_id=inbound.chat_id, reply=reply, now=now)
+            await enqueue_reply(
+                session, channel=inbound.channel, chat_id=inbound.chat_id, reply=reply, now=now
+            )
         )
     return queued
 

@@ -14,8 +14,12 @@ then handles the stored rows:
   row done if it is still pending with the attempt count of this claim (else roll back: it was
   claimed again elsewhere after the lease ran out); a crash anywhere before the commit leaves the
   row pending and it is handled again after its lease expires (also after a restart);
-- a failure is retried with backoff, at most `max_attempts` claims; then the row is marked
-  failed and logged with ids only.
+- a failure that retrying cannot fix (bot/failures.py: a parse or validation error) marks the
+  row `rejected` at once and tells the sender kindly (bot/inbox_guard.py), so it never holds
+  back the chat's next update; a transient one (database, network) is retried with backoff, at
+  most `max_attempts` claims; then the row is marked failed and logged with ids only;
+- a chat over its flood limit (`inbound_chat_per_minute`) has its further rows marked
+  `throttled`, kept but not handled, and is told once a minute (bot/inbox_guard.py).
 
 Channels register a parser with `register_channel(InboxChannel(name, parse, after_handled))`;
 `after_handled` runs after the commit, best effort (Telegram answers callback queries there).
@@ -38,6 +42,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import metrics
 from bot.app import App
 from bot.dispatch import dispatch
+from bot.failures import is_permanent
+from bot.inbox_guard import flood_state, tell_rejected, tell_throttled
 from bot.inbox_store import Payload as Payload
 from bot.inbox_store import store as store
 from bot.inbox_store import store_many as store_many
@@ -307,11 +313,20 @@ class InboxProcessor:
         handed: list[ClaimedRow] = []
         unhanded = False
         started = time.monotonic()
+        outcome = "done"
         try:
             async with self.app.db.transaction() as session:
                 inbound = channel.parse(payload)
                 if inbound is not None:
-                    queued = len(await self.dispatch(self.app, session, inbound))
+                    now = self.app.clock.now()
+                    over, told = await flood_state(session, row.chat_key, now, self.app.settings)
+                    if not over:
+                        queued = len(await self.dispatch(self.app, session, inbound))
+                    else:
+                        outcome = "throttled"
+                        if not told:
+                            await tell_throttled(session, inbound, now, self.app.settings)
+                            queued = 1
                 handed, unhanded = await self._hand_over(session)
                 # Marked done only if it is still ours: pending, and not claimed again since
                 # (a lease that ran out mid-handling). Otherwise this transaction rolls back
@@ -324,7 +339,7 @@ class InboxProcessor:
                         InboxUpdate.attempts == attempts,
                     )
                     .values(
-                        status="done",
+                        status=outcome,
                         handled_at=self.app.clock.now(),
                         locked_until=None,
                         last_error=None,
@@ -337,9 +352,9 @@ class InboxProcessor:
             log.info("inbox row %s was handled or claimed elsewhere meanwhile", row_id)
             return
         except Exception as exc:
-            await self._failed(row_id, channel_name, attempts, exc)
+            await self._failed(row_id, channel_name, attempts, exc, row.chat_key)
             return
-        metrics.update_handled(channel_name, "ok")
+        metrics.update_handled(channel_name, "ok" if outcome == "done" else outcome)
         metrics.observe_handler_latency(time.monotonic() - started, channel_name)
         log.info("inbox row %s handled (%s replies)", row_id, queued)
         if handed and self.delivery is not None:
@@ -363,12 +378,19 @@ class InboxProcessor:
         covered = {(r.channel, r.chat_id) for r in handed}
         return handed, any((r.channel, r.chat_id) not in covered for r in rows)
 
-    async def _failed(self, row_id: int, channel: str, attempts: int, exc: Exception) -> None:
+    async def _failed(
+        self, row_id: int, channel: str, attempts: int, exc: Exception, chat_key: str = ""
+    ) -> None:
         # The class name only: a message could quote the user's text.
         reason = type(exc).__name__
         log.warning("inbox row %s failed (attempt %s): %s", row_id, attempts, reason)
         # The traceback only when debugging: exception texts may quote SQL parameters.
         log.debug("inbox row %s traceback", row_id, exc_info=exc)
+        if is_permanent(exc):
+            # Retrying cannot fix it, and every retry would hold back the chat's next update.
+            metrics.update_handled(channel, "rejected")
+            await self._reject(row_id, channel, chat_key, reason)
+            return
         if attempts >= self.max_attempts:
             metrics.update_handled(channel, "failed")
             await self._give_up(row_id, reason)
@@ -385,6 +407,26 @@ class InboxProcessor:
                     last_error=reason[:200],
                 )
             )
+
+    async def _reject(self, row_id: int, channel: str, chat_key: str, reason: str) -> None:
+        log.warning("inbox row %s rejected: %s", row_id, reason)
+        now = self.app.clock.now()
+        async with self.app.db.transaction() as session:
+            rejected = await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+                .values(
+                    status="rejected",
+                    handled_at=now,
+                    locked_until=None,
+                    lease_owner=None,
+                    last_error=reason[:200],
+                )
+            )
+            if rejected.rowcount == 1:  # type: ignore[attr-defined]
+                await tell_rejected(session, channel, chat_key, now, self.app.settings)
+        if self.on_committed is not None:
+            self.on_committed()
 
     async def _give_up(self, row_id: int, reason: str) -> None:
         log.error("inbox row %s failed for good: %s", row_id, reason)

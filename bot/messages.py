@@ -88,6 +88,11 @@ class Option:
     description: str | None = None
 
 
+# Reply.extra key marking "the same question again" (a re-ask after an answer we did not
+# understand): a newer re-ask to a chat replaces one still queued (bot/outbox.py).
+REASK = "reask"
+
+
 @dataclass(frozen=True)
 class Reply:
     """Text plus options; each channel renders it its own way."""

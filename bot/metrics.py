@@ -7,6 +7,7 @@ Two kinds of numbers:
 
     metrics.update_handled(channel, outcome="ok")   # inbox processor, per inbox row handled
                                                     #   outcome: ok | retry | failed
+                                                    #   | rejected | throttled
     metrics.observe_handler_latency(seconds, channel)  # inbox processor, time of dispatch+commit
     with metrics.time_handler(channel): ...         # the same, as a context manager
     metrics.outbox_sent(channel)                    # delivery worker, per message sent
@@ -18,13 +19,16 @@ Two kinds of numbers:
     metrics.case_created(channel, priority)         # report service, per new case
     metrics.inbound_refused(channel, what)          # the edge: a body or update refused
                                                     #   (too_large, malformed) or a part set aside
+    metrics.status_lookup(outcome)                  # /status: found | not_found
+                                                    #   | throttled_chat | throttled_reference
 
   Counters are per process and start at zero: with several `patbm run` instances, Prometheus
   sums them across the scraped targets (`sum(rate(...))`).
 
 - Gauges computed from the database at scrape time (the same in every instance): cases by
   status, overdue open cases, open cases by escalation level, outbox queue depth and failed
-  rows per channel, the age of the oldest pending outbox message, inbox rows pending or failed.
+  rows per channel, the age of the oldest pending outbox message, inbox rows pending, failed or
+  rejected.
   If the database cannot be read, `patbm_database_up` is 0 and the counters are still served.
 """
 
@@ -90,6 +94,12 @@ INBOUND_REFUSED = Counter(
     ["channel", "what"],
     registry=REGISTRY,
 )
+STATUS_LOOKUPS = Counter(
+    "patbm_status_lookups",
+    "Status look-ups, by outcome (found, not_found, throttled_chat, throttled_reference).",
+    ["outcome"],
+    registry=REGISTRY,
+)
 CASES_CREATED = Counter(
     "patbm_cases_created",
     "Cases created, by channel and priority.",
@@ -100,6 +110,10 @@ CASES_CREATED = Counter(
 
 def update_handled(channel: str, outcome: str = "ok") -> None:
     UPDATES_HANDLED.labels(channel=channel, outcome=outcome).inc()
+
+
+def status_lookup(outcome: str) -> None:
+    STATUS_LOOKUPS.labels(outcome=outcome).inc()
 
 
 def observe_handler_latency(seconds: float, channel: str = "") -> None:
@@ -186,7 +200,7 @@ async def database_gauges(session: AsyncSession, now: datetime) -> list[Metric]:
     )
     for channel, inbox_status, count in await session.execute(
         select(InboxUpdate.channel, InboxUpdate.status, func.count())
-        .where(InboxUpdate.status.in_(["pending", "failed"]))
+        .where(InboxUpdate.status.in_(["pending", "failed", "rejected"]))
         .group_by(InboxUpdate.channel, InboxUpdate.status)
     ):
         inbox.add_metric([channel, inbox_status], count)

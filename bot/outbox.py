@@ -12,13 +12,16 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.messages import Reply
+from bot.messages import REASK, Reply
 from models import OutboxMessage
 
 QUEUED = "outbox_queued"
+# The kind of a queued re-ask (Reply.extra[REASK]): only the newest one of a chat is kept.
+REASK_KIND = "reask"
 
 # A context variable rather than one more argument through every producer (sweeps, digests,
 # notifications): only a job run as of another time sets it, around the whole job.
@@ -77,3 +80,29 @@ def enqueue(
 def queued_in(session: AsyncSession) -> list[OutboxMessage]:
     """The rows enqueue() added in this session that are still in it (not rolled back)."""
     return [m for m in session.info.get(QUEUED, []) if m in session]
+
+
+async def enqueue_reply(
+    session: AsyncSession, *, channel: str, chat_id: str, reply: Reply, now: datetime
+) -> OutboxMessage:
+    """enqueue() a turn's reply; a re-ask first drops the chat's re-asks not yet sent.
+
+    A re-ask repeats the question of the moment, so an older one still queued says nothing the
+    new one does not (and the chat's messages go out about one a second: a hundred unclear
+    answers in a burst had queued a hundred re-asks, minutes of them). Only rows nobody holds
+    are dropped: one leased is being sent, and sends on.
+    """
+    if not reply.extra.get(REASK):
+        return enqueue(session, channel=channel, chat_id=chat_id, reply=reply, now=now)
+    await session.execute(
+        delete(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.chat_id == chat_id,
+            OutboxMessage.kind == REASK_KIND,
+            OutboxMessage.status == "pending",
+            OutboxMessage.locked_until.is_(None) | (OutboxMessage.locked_until <= now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return enqueue(session, channel=channel, chat_id=chat_id, reply=reply, now=now, kind=REASK_KIND)

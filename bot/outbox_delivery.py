@@ -16,8 +16,10 @@ Outcomes (the Sender's exceptions, bot/channels/base.py):
 - success: `status='sent'`, `sent_at`, `platform_message_id`.
 - `RetryLater(after_seconds=s)`: retried exactly `s` seconds later (Telegram 429
   `retry_after`); throttling does not use up an attempt.
-- `RetryLater()` (5xx, time-out, network) or any unexpected error: exponential backoff with
-  jitter; after `outbox_max_attempts` attempts the row fails.
+- `RetryLater()` (5xx, time-out, network) or an unexpected transient error: exponential
+  backoff with jitter; after `outbox_max_attempts` attempts the row fails.
+- an unexpected error that retrying cannot fix (bot/failures.py: a chat id that is not a
+  number, a payload that does not parse) counts as `PermanentFailure` at once.
 - `PermanentFailure` (blocked, chat not found): `status='failed'`, a `delivery_failed` case
   event, and for an assignment (`kind='assignment'`) the case is moved on
   (`bot.routing.route_to_next`) and the kecamatan coordinator is told.
@@ -57,6 +59,7 @@ from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sende
 from bot.clock import as_utc
 from bot.delivery_failure import handle_permanent_failure
 from bot.evidence_view import EVIDENCE_KEY, attach_evidence
+from bot.failures import is_permanent
 from bot.instances import stale_before
 from bot.messages import Reply
 from bot.outbox_claim import ClaimedRow as ClaimedRow
@@ -136,6 +139,7 @@ class DeliveryWorker:
         self._stopped = asyncio.Event()
         self._running = False
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._sending = asyncio.Semaphore(self.max_in_flight)
         self._outcomes: list[tuple[ClaimedRow, SendResult | Exception, asyncio.Future[None]]] = []
         # Counts wake() calls. A finished send claims again only if its chat may have a row the
         # last claim could not take (queued behind it then, or anything queued since); not
@@ -216,15 +220,25 @@ class DeliveryWorker:
         return poll if wait <= 0 else min(poll, wait)
 
     async def _deliver_and_count(self, row: ClaimedRow) -> None:
-        outcome = await self._send(row)
-        # Group commit: outcomes that arrive while one is being written go in the next write,
-        # one transaction for all of them. The task ends (and frees its chat's next row) only
-        # once its own outcome is committed, so nothing waits longer than one write.
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._outcomes.append((row, outcome, done))
-        if self._recorder is None or self._recorder.done():
-            self._recorder = asyncio.create_task(self._record_queued())
-        await done
+        paced = True
+        try:
+            await self.limiter.acquire(row.channel, row.chat_id)
+        except Exception:
+            paced = False  # _send meets the same error, and says what it means
+        # At most `max_in_flight` sends between their call and their recorded outcome, rows
+        # handed over by the inbox included: those are what a kill can send twice (README,
+        # "Delivery"). Taken after the rate limiter's wait, so a row waiting for its chat's
+        # token holds no slot.
+        async with self._sending:
+            outcome = await self._send(row, paced=paced)
+            # Group commit: outcomes that arrive while one is being written go in the next
+            # write, one transaction for all of them. The task ends (and frees its chat's next
+            # row) only once its own outcome is committed, so nothing waits longer than one write.
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            self._outcomes.append((row, outcome, done))
+            if self._recorder is None or self._recorder.done():
+                self._recorder = asyncio.create_task(self._record_queued())
+            await done
         if not isinstance(outcome, SendResult):
             # Retried, or queued again as a template: claim again, which also learns when the
             # retry is due (a Telegram 429's retry_after is often shorter than the poll).
@@ -322,9 +336,10 @@ class DeliveryWorker:
     async def deliver(self, row: ClaimedRow) -> DeliveryResult:
         return await self._record([(row, await self._send(row))])
 
-    async def _send(self, row: ClaimedRow) -> SendResult | Exception:
+    async def _send(self, row: ClaimedRow, *, paced: bool = False) -> SendResult | Exception:
         try:
-            await self.limiter.acquire(row.channel, row.chat_id)
+            if not paced:
+                await self.limiter.acquire(row.channel, row.chat_id)
             reply = Reply.from_json(row.payload)
             if EVIDENCE_KEY in reply.extra:
                 # A case's evidence file: read from its row now, never carried in the outbox.
@@ -337,8 +352,14 @@ class DeliveryWorker:
         except (RetryLater, PermanentFailure, OutsideWindow) as exc:
             return exc
         except Exception as exc:
+            reason = f"error: {type(exc).__name__}"
+            if is_permanent(exc):
+                # The row itself is wrong (a chat id "abc", a payload that does not parse):
+                # every retry would fail the same way, so it fails now (bot/failures.py).
+                log.warning("outbox %s: cannot be sent to %s: %s", row.id, row.channel, reason)
+                return PermanentFailure(reason=reason)
             log.exception("outbox %s: unexpected error from the %s sender", row.id, row.channel)
-            return RetryLater(reason=f"error: {type(exc).__name__}")
+            return RetryLater(reason=reason)
 
     async def _record(
         self, items: list[tuple[ClaimedRow, SendResult | Exception]]

@@ -74,7 +74,11 @@ async def cleanup(app: App, now: datetime) -> CleanupResult:
         )
         inbox = await session.execute(
             delete(InboxUpdate)
-            .where(InboxUpdate.status == "done", InboxUpdate.handled_at < inbox_cutoff)
+            # Throttled rows were never handled, but kept only as long as handled ones; rejected
+            # and failed rows stay, for an operator to look at.
+            .where(
+                InboxUpdate.status.in_(["done", "throttled"]), InboxUpdate.handled_at < inbox_cutoff
+            )
             .execution_options(synchronize_session=False)
         )
         # Parts refused at the edge (bot/rejected_inbound.py) are kept as long as handled updates.

@@ -62,6 +62,13 @@ class Settings(BaseSettings):
     draft_ttl_hours: int = 24
     status_max_failures: int = 5
     status_window_minutes: int = 15
+    # Wrong PINs for one reference from all chats together, then it is locked for the rest of
+    # this many minutes from the first of them (bot/status.py).
+    status_reference_max_failures: int = Field(default=10, ge=1)
+    status_reference_lock_minutes: int = Field(default=15, ge=1)
+    # Updates of one chat handled per minute; the rest are kept, not handled, and answered once
+    # (bot/inbox_guard.py). Someone typing sends a few a minute; an album of photos is up to 10.
+    inbound_chat_per_minute: int = Field(default=30, ge=1)
 
     # Working time for ordinary deadlines (bot/worktime.py); holidays and cuti bersama from lokal-id.
     work_start: str = "08:00"

@@ -1,4 +1,14 @@
-"""Status look-up by reference and PIN, throttled per chat user (no oracle: one neutral 'not found')."""
+"""Status look-up by reference and PIN (no oracle: one neutral 'not found'), throttled twice.
+
+- Per chat user: `status_max_failures` wrong tries (5) in `status_window_minutes` (15), then
+  that chat waits for the rest of the window.
+- Per reference, across all chats: `status_reference_max_failures` wrong tries (10) within
+  `status_reference_lock_minutes` (15) of the first of them lock the reference, for everyone,
+  right PIN or not (else a lock that let the right PIN through would be an oracle), until those
+  15 minutes are over. Tries while locked are not counted and do not extend the lock, so a
+  lock lasts at most 15 minutes whoever keeps trying, and a guesser gets at most 10 tries per
+  reference per 15 minutes (960 a day, of a million PINs).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +18,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.cases import Actor, record_event
+from bot.clock import as_utc
 from bot.references import check_pin, hash_pin, normalise_reference
 from bot.settings import Settings
 from models import Case, RateLimit
@@ -33,6 +45,11 @@ def throttle_key(channel: str, user_id: str) -> str:
     return f"status:{channel}:{user_id}"[:128]
 
 
+def reference_key(reference: str) -> str:
+    """One counter per reference, shared by every chat that tries it."""
+    return f"status-ref:{reference}"[:128]
+
+
 async def _limit_row(session: AsyncSession, key: str, now: datetime) -> RateLimit:
     row = await session.scalar(select(RateLimit).where(RateLimit.key == key).with_for_update())
     if row is None:
@@ -40,6 +57,20 @@ async def _limit_row(session: AsyncSession, key: str, now: datetime) -> RateLimi
         session.add(row)
         await session.flush()
     return row
+
+
+def _locked(limit: RateLimit, now: datetime, window: timedelta, most: int) -> StatusResult | None:
+    """Throttled when `most` wrong tries fell in the window that the first of them opened; the
+    window is fixed (tries while locked do not extend it), so the lock lifts `window` after it
+    began, whoever keeps trying."""
+    if now - as_utc(limit.window_start) >= window:
+        limit.count, limit.window_start = 0, now
+    if limit.count < most:
+        return None
+    left = as_utc(limit.window_start) + window - now
+    return StatusResult(
+        "throttled", retry_after_minutes=max(1, -(-int(left.total_seconds()) // 60))
+    )
 
 
 async def check_status(
@@ -53,15 +84,22 @@ async def check_status(
     settings: Settings,
 ) -> StatusResult:
     window = timedelta(minutes=settings.status_window_minutes)
-    limit = await _limit_row(session, throttle_key(channel, user_id), now)
-    if now - limit.window_start >= window:
-        limit.count, limit.window_start = 0, now
-    if limit.count >= settings.status_max_failures:
-        left = limit.window_start + window - now
-        return StatusResult(
-            "throttled", retry_after_minutes=max(1, -(-int(left.total_seconds()) // 60))
-        )
+    chat_limit = await _limit_row(session, throttle_key(channel, user_id), now)
+    throttled = _locked(chat_limit, now, window, settings.status_max_failures)
+    if throttled is not None:
+        metrics.status_lookup("throttled_chat")
+        return throttled
     reference = normalise_reference(reference_text)
+    # Per reference too, across all chats: else thirty chats get five guesses each. Counted for
+    # any well-formed reference, known or not, so the lock tells nobody which ones exist.
+    ref_limit = None
+    if reference is not None:
+        ref_limit = await _limit_row(session, reference_key(reference), now)
+        ref_window = timedelta(minutes=settings.status_reference_lock_minutes)
+        throttled = _locked(ref_limit, now, ref_window, settings.status_reference_max_failures)
+        if throttled is not None:
+            metrics.status_lookup("throttled_reference")
+            return throttled
     case = (
         await session.scalar(select(Case).where(Case.reference == reference)) if reference else None
     )
@@ -71,7 +109,11 @@ async def check_status(
     else:
         ok = check_pin(case.reference, pin, case.pin_hash)
     if not ok or case is None:
-        limit.count += 1
+        chat_limit.count += 1
+        if ref_limit is not None:
+            ref_limit.count += 1
+        metrics.status_lookup("not_found")
         return StatusResult("not_found")
+    metrics.status_lookup("found")
     record_event(session, case, "status_checked", Actor(kind="reporter", channel=channel), now)
     return StatusResult("found", case.reference, case.status, case.updated_at)

@@ -62,6 +62,8 @@ class InboxUpdate(Base):
     __table_args__ = (
         UniqueConstraint("channel", "update_key"),
         Index("ix_inbox_status_id", "status", "id"),
+        # The flood limit's count of a chat's rows handled in the last minute (bot/inbox_guard.py).
+        Index("ix_inbox_chat_handled", "chat_key", "handled_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,7 +73,8 @@ class InboxUpdate(Base):
     # Updates of one chat are handled in order; this is the chat they belong to.
     chat_key: Mapped[str] = mapped_column(String(64), index=True)
     payload: Mapped[Any] = mapped_column(EncryptedJSON)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, done, failed
+    # pending, done, failed; rejected (poison), throttled (a flood: kept, not handled)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
     # The instance (bot/instances.py) holding the lease: once its heartbeat is stale, the lease

@@ -102,11 +102,20 @@ async def test_backoff_grows_with_jitter_then_fails_visibly(app: App, clock: Fix
 
 async def test_unexpected_sender_errors_are_retried(app: App) -> None:
     await queue(app, ["a"], 1)
-    sender = FakeSender(script={"a": [ValueError("bug in a sender")]})
+    sender = FakeSender(script={"a": [RuntimeError("bug in a sender")]})
     w = worker(app, sender)
     assert (await w.drain()).retried == 1
     row = (await rows(app))[0]
-    assert row.status == "pending" and row.last_error == "error: ValueError"
+    assert row.status == "pending" and row.last_error == "error: RuntimeError"
+
+
+async def test_sender_errors_that_retrying_cannot_fix_fail_at_once(app: App) -> None:
+    # bot/failures.py: a ValueError (a chat id that is no number) fails the same way every time.
+    await queue(app, ["a"], 1)
+    sender = FakeSender(script={"a": [ValueError("invalid literal for int()")]})
+    assert (await worker(app, sender).drain()).failed == 1
+    row = (await rows(app))[0]
+    assert (row.status, row.attempts, row.last_error) == ("failed", 1, "error: ValueError")
 
 
 async def test_outside_window_sends_the_template_variant(app: App) -> None:

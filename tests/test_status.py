@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot import metrics
 from bot.app import App
 from bot.clock import FixedClock
 from models import Case, CaseEvent, CaseStatus
@@ -120,3 +121,30 @@ async def test_status_with_reference_only_then_pin(app: App) -> None:
     await chat.text(pin)
     assert reference in chat.texts
     assert len(await all_cases(app)) == 1
+
+
+async def test_wrong_pins_from_many_chats_lock_the_reference_for_a_while(
+    app: App, clock: FixedClock
+) -> None:
+    """Thirty chats, one guess each: the reference is locked after ten, for everyone."""
+    _, reference, pin = await _reported(app)
+    wrong = "000000" if pin != "000000" else "111111"
+    before = metrics.STATUS_LOOKUPS.labels(outcome="throttled_reference")._value.get()
+    answers = []
+    for n in range(30):
+        guesser = Chat(app, user_id=f"guesser-{n}")
+        await guesser.text(f"/status {reference} {wrong}")
+        answers.append("Terlalu banyak percobaan" in guesser.texts)
+    most = app.settings.status_reference_max_failures
+    assert answers == [False] * most + [True] * (30 - most)
+    after = metrics.STATUS_LOOKUPS.labels(outcome="throttled_reference")._value.get()
+    assert after - before == 30 - most
+    # Even the right PIN, from a chat that never guessed: wait for the lock to lift.
+    owner = Chat(app, user_id="owner-31")
+    await owner.text(f"/status {reference} {pin}")
+    assert "Terlalu banyak percobaan" in owner.texts and reference not in owner.texts
+    # The lock is fixed from the first wrong try: the guesses refused meanwhile did not extend
+    # it, so the reporter gets through once the stated time has passed.
+    clock.advance(timedelta(minutes=app.settings.status_reference_lock_minutes))
+    await owner.text(f"/status {reference} {pin}")
+    assert reference in owner.texts and "Terlalu" not in owner.texts

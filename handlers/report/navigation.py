@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from bot.messages import REASK
 from handlers.base import ConversationState
 from handlers.report.context import Ctx, Outcome
 from handlers.report.labels import LEGACY_STEPS, SHORT_VERSION_SKIPS, STEPS
@@ -24,7 +26,11 @@ def unclear(state: ConversationState, text: str, ctx: Ctx) -> Outcome:
         out.say(ctx.t("Mohon tulis dengan kata-kata, atau tekan “Lewati”."))
     else:
         out.say(ctx.t("Maaf, kami belum mengerti. Silakan pilih salah satu jawaban di bawah."))
-    return reprompt(state, ctx, out)
+    reprompt(state, ctx, out)
+    # Marked, so that a burst of unclear answers leaves one re-ask queued, not one each.
+    asked = out.replies[-1]
+    out.replies[-1] = replace(asked, extra={**asked.extra, REASK: True})
+    return out
 
 
 def next_step(data: dict[str, Any], step: str) -> str:
