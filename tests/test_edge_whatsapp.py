@@ -152,6 +152,25 @@ async def test_one_valid_and_one_junk_message_in_one_post(wa: App) -> None:
     assert replies[0].payload["text"].startswith(WELCOME)
 
 
+async def test_a_valid_text_and_a_junk_contacts_card_in_one_post(wa: App) -> None:
+    """The case of the issue: both senders are answered, each once, by what they sent."""
+    good = p.text_message("wamid.GOOD", PHONE, "halo")
+    junk = p.contacts_message("wamid.CARD", OTHER, "1", None)
+    junk["messages"][0]["contacts"] = [{"phones": [{"phone": {"x": 1}}]}, "junk"]
+    good["messages"].extend(junk["messages"])
+    good["contacts"].extend(junk["contacts"])
+    async with webhook_client(wa) as client:
+        assert (await post_values(client, good)).status_code == 200
+    assert [r.update_key for r in await inbox_rows(wa)] == ["wamid.GOOD", "wamid.CARD"]
+    (rejected,) = await _rejected(wa)
+    assert rejected.reason.startswith("contacts: cards.0.phones.0.phone")
+    await seed_areas(wa)
+    assert await InboxProcessor(wa).process_all() == 2
+    replies = await outbox_rows(wa)
+    assert replies[0].chat_id == PHONE and replies[0].payload["text"].startswith(WELCOME)
+    assert [o.payload["text"] for o in replies if o.chat_id == OTHER] == [CANNOT_USE]
+
+
 @pytest.mark.parametrize(
     "message",
     [
