@@ -42,6 +42,7 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ROUTE_MODULES = [
     "bot.channels.whatsapp_webhook",
     "bot.metrics",
+    "bot.dashboard.routes",
 ]
 
 

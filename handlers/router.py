@@ -16,6 +16,7 @@ HANDLER_MODULES = (
     "handlers.relay",
     "handlers.linking",
     "handlers.followup",
+    "handlers.dashboard",
 )
 OPTIONAL_MODULES = frozenset({"handlers.staff", "handlers.relay"})
 # A contact shared outside any flow is a staff member linking their account (handlers.linking).
