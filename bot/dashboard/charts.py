@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-ROW = 26
-LABEL_WIDTH = 190
-BAR_WIDTH = 240
-WIDTH = LABEL_WIDTH + BAR_WIDTH + 50
-MAX_LABEL = 28
+ROW = 24
+LABEL_WIDTH = 140
+BAR_WIDTH = 150
+WIDTH = LABEL_WIDTH + BAR_WIDTH + 40
+MAX_LABEL = 20
 
 
 def _short(label: str) -> str:
@@ -34,11 +34,11 @@ def bar_chart(title: str, items: Sequence[tuple[str, int]], colour: str = "#2f6f
         y = 4 + index * ROW
         width = round(BAR_WIDTH * n / top) if n else 0
         parts.append(
-            f'<text x="{LABEL_WIDTH - 6}" y="{y + 17}" text-anchor="end" font-size="13">'
+            f'<text x="{LABEL_WIDTH - 6}" y="{y + 16}" text-anchor="end" font-size="13">'
             f"{escape(_short(label))}</text>"
             f'<rect x="{LABEL_WIDTH}" y="{y + 3}" width="{width}" height="{ROW - 8}"'
             f' fill="{colour}" rx="2"/>'
-            f'<text x="{LABEL_WIDTH + width + 5}" y="{y + 17}" font-size="13">{n}</text>'
+            f'<text x="{LABEL_WIDTH + width + 5}" y="{y + 16}" font-size="13">{n}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)
