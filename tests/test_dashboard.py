@@ -208,3 +208,25 @@ async def test_export_and_statistics_in_chat(app: App, world: DashboardWorld) ->
     assert "Jumlah kasus: 2" in stats.text and "Kasus yang dieskalasi: 50%" in stats.text
     assert "TTTT-BB" in all_text(await dinas.send("/statistik November"))
     assert "hanya untuk" in all_text(await Chat(app, str(KADER_CHAT)).send("/ekspor"))
+
+
+async def test_the_page_speaks_the_officers_language(
+    app: App, world: DashboardWorld, client: httpx.AsyncClient
+) -> None:
+    async with app.db.transaction() as session:
+        dinas = await session.get(Staff, world.seeded.dinas.id)
+        assert dinas is not None
+        dinas.language = "en"
+    _, signed_in = await _sign_in(app, client, DINAS_CHAT)
+    page = await client.get("/dashboard", headers=_sending(_cookie(signed_in)))
+    assert 'lang="en"' in page.text
+    for words in (
+        "PATBM dashboard",
+        "Open and overdue cases",
+        "Deadlines met",
+        "Physical violence",
+    ):
+        assert words in page.text
+    assert "Kekerasan fisik" not in page.text
+    refused = await client.get("/dashboard", headers=_sending("forged.cookie"))
+    assert "Akses ditolak" in refused.text  # no session: the signed-out page is Indonesian
