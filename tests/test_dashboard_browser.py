@@ -175,6 +175,12 @@ async def test_dashboard_in_a_browser(
     assert async_playwright is not None
     fake, proc, world = running
     dinas = TelegramUser(fake, database_url, DINAS_CHAT)
+    # In chat: the month's export arrives as a document, the figures with a chart.
+    assert "2 kasus" in (await dinas.text("/ekspor 2026-11"))[-1]
+    [document] = fake.calls_to("sendDocument")
+    assert bytes(document.params["document"])[:2] == b"PK"
+    assert "Jumlah kasus: 2" in (await dinas.text("/statistik 2026-11"))[-1]
+    assert fake.calls_to("sendPhoto")
     url = link_url((await dinas.text("/dasbor"))[-1])
     assert url.startswith(f"{proc.url}/dashboard/login?t=")
     async with async_playwright() as playwright:
