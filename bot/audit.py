@@ -71,6 +71,21 @@ async def access_log(session: AsyncSession, limit: int = 50) -> list[AccessEvent
     return list(rows.all())
 
 
+def render_access(events: list[AccessEvent], zone: ZoneInfo) -> str:
+    rows = [
+        (
+            e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),
+            e.kind,
+            "-" if e.staff_id is None else f"#{e.staff_id}",
+            e.via,
+            ", ".join(f"{k}={v}" for k, v in sorted(e.data.items())),
+        )
+        for e in events
+    ]
+    table = text_table(["Waktu", "Peristiwa", "Petugas", "Lewat", "Rincian"], rows)
+    return f"Akses dasbor dan ekspor ({len(rows)} terbaru)\n\n{table}\n"
+
+
 def _who(event: CaseEvent, staff: Staff | None) -> str:
     kind = ACTOR_LABELS.get(event.actor_kind, event.actor_kind)
     if staff is None:

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import App
+from bot.audit import access_log, render_access
 from bot.dashboard.cookies import COOKIE, cookie_options
 from bot.dashboard.tokens import issue_link
 from bot.http import build_http_app
@@ -134,6 +135,9 @@ async def test_refused_cadre_resident_expired_tampered(
         refused = await client.get("/dashboard", headers=_sending(cookie))
         assert refused.status_code == 403
     assert (await client.get("/dashboard")).status_code == 403
+    async with app.db.transaction() as session:
+        listed = render_access(await access_log(session), app.settings.zone)
+    assert "dashboard_refused" in listed and "reason=bad_cookie" in listed
     assert await _reasons(app) == [
         "role",
         "not_staff",
