@@ -171,6 +171,9 @@ async def test_sign_out_needs_csrf_and_ends_sessions(
     page = (await client.get("/dashboard", headers=cookies)).text
     csrf = page.split('name="csrf" value="', 1)[1].split('"', 1)[0]
     assert (await client.post("/dashboard/logout", headers=cookies)).status_code == 403
+    elsewhere = {**cookies, "origin": "https://evil.example"}
+    crossed = await client.post("/dashboard/logout", data={"csrf": csrf}, headers=elsewhere)
+    assert crossed.status_code == 403
     assert (await client.get("/dashboard", headers=cookies)).status_code == 200
     out = await client.post("/dashboard/logout", data={"csrf": csrf}, headers=cookies)
     assert out.status_code == 200

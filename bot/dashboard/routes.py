@@ -12,7 +12,7 @@ Every refusal is a plain 403 page and an access event. Pages are never cached or
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -103,6 +103,16 @@ async def login_form(request: Request) -> Response:
     return _html(templates.login_page(Translator(language), token))
 
 
+def _same_origin(request: Request, app: App) -> bool:
+    """A form posted from another site is refused (besides SameSite=Strict and the CSRF
+    token): its Origin, when the browser sends one, must be this server's."""
+    origin = request.headers.get("origin")
+    if origin is None:
+        return True
+    host = urlsplit(origin).netloc
+    return host in (request.headers.get("host"), urlsplit(app.settings.public_base_url).netloc)
+
+
 async def _form(request: Request) -> dict[str, str]:
     # Forms are urlencoded and tiny; parsed here so no multipart library is needed.
     fields = parse_qs((await request.body()).decode("utf-8", "replace"))
@@ -114,6 +124,8 @@ async def login(request: Request) -> Response:
     token = (await _form(request)).get("t", "")
     now = app.clock.now()
     async with app.db.transaction() as session:
+        if not _same_origin(request, app):
+            return _refuse(session, app, "cross_origin", None)
         checked = await check_link(session, token, now)
         link = checked.link
         if checked.reason is not None or link is None:
@@ -217,7 +229,9 @@ async def logout(request: Request) -> Response:
         viewer = await _viewer(session, request, app)
         if isinstance(viewer, Refused):
             return _refuse(session, app, viewer.reason, viewer.staff_id, viewer.language)
-        if not csrf_ok(_keyring(app), viewer.session_token, given):
+        if not _same_origin(request, app) or not csrf_ok(
+            _keyring(app), viewer.session_token, given
+        ):
             return _refuse(session, app, "csrf", viewer.staff.id, viewer.language)
         await end_sessions(session, viewer.staff.id, now)
         record_access(session, "dashboard_signed_out", now, via=VIA, staff_id=viewer.staff.id)
