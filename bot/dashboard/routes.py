@@ -38,7 +38,8 @@ from models import Staff
 VIA = "dashboard"
 HEADERS = {
     "Cache-Control": "no-store",
-    "Referrer-Policy": "no-referrer",
+    # Same-origin: the one-time token in the URL never leaves, and form posts keep their Origin.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Content-Security-Policy": (
