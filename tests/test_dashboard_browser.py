@@ -199,6 +199,9 @@ async def test_dashboard_in_a_browser(
         assert world.references["escalated"] in await page.inner_text("#open-cases")
         SCREENSHOT.parent.mkdir(exist_ok=True)
         await page.screenshot(path=str(SCREENSHOT), full_page=True)
+        # On a phone's width the page reflows: nothing wider than the screen.
+        await page.set_viewport_size({"width": 390, "height": 844})
+        assert await page.evaluate("document.documentElement.scrollWidth") <= 390
 
         for link, fmt in (("#export-xlsx", "xlsx"), ("#export-csv", "csv")):
             async with page.expect_download() as info:
@@ -228,9 +231,10 @@ async def test_dashboard_in_a_browser(
         assert "Akses ditolak" in await cadre_page.inner_text("body")
         cookies = await page.context.cookies()
         value = next(c["value"] for c in cookies if c["name"] == COOKIE)
+        tampered = ("B" if value[0] == "A" else "A") + value[1:]
         forged = await browser.new_context()
         await forged.add_cookies(
-            [{"name": COOKIE, "value": "A" + value[1:], "url": f"{proc.url}/dashboard"}]
+            [{"name": COOKIE, "value": tampered, "url": f"{proc.url}/dashboard"}]
         )
         forged_page = await forged.new_page()
         await forged_page.goto(f"{proc.url}/dashboard")

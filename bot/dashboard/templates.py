@@ -27,7 +27,8 @@ th,td{border-bottom:1px solid #dde3e8;padding:4px 6px;text-align:left}td.n{text-
 .key{display:flex;flex-wrap:wrap;gap:8px}.key div{background:#eef4f8;padding:8px 12px;border-radius:6px}
 .key b{display:block;font-size:1.4em}.late{color:#b00020;font-weight:bold}
 form.period{display:flex;flex-wrap:wrap;gap:8px;align-items:end;margin:8px 0}
-.note{color:#5a6b78;font-size:.9em}
+.note{color:#5a6b78;font-size:.9em}.wide{overflow-x:auto}svg.chart{max-width:100%}
+@media (max-width:480px){.grid{grid-template-columns:1fr}th,td{padding:3px 4px}}
 """
 
 
@@ -89,7 +90,7 @@ def _open_list(t: Translator, cases: Sequence[OpenCase]) -> str:
             f'</td><td>{escape(status)}</td><td class="n">{c.days_open}</td>'
             f"<td>{escape(c.assignee or '-')}</td></tr>"
         )
-    return f'<table id="open-cases"><tr>{head}</tr>{"".join(rows)}</table>'
+    return f'<div class="wide"><table id="open-cases"><tr>{head}</tr>{"".join(rows)}</table></div>'
 
 
 def _followups(t: Translator, counts: FollowUpCounts) -> str:
