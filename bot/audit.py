@@ -3,6 +3,9 @@
 Reading the trail is itself recorded (a `viewed` event), in the same transaction that reads it,
 so the trail always shows who has looked at it. Free-text notes are personal: they are only
 shown on request, and the view event says so.
+
+Access outside a case (dashboard sign-ins, refusals, downloads, exports sent in chat) goes to
+`access_events` through `record_access`, in the transaction of the request it describes.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from bot.cases import Actor, record_event
 from bot.logs import log_event
 from bot.references import normalise_reference
 from bot.tables import text_table
-from models import Case, CaseEvent, Staff
+from models import AccessEvent, Case, CaseEvent, Staff
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +45,45 @@ class AuditTrail:
     reference: str
     status: str
     entries: list[AuditEntry]
+
+
+def record_access(
+    session: AsyncSession,
+    kind: str,
+    now: datetime,
+    *,
+    via: str,
+    staff_id: int | None = None,
+    data: dict[str, object] | None = None,
+) -> AccessEvent:
+    """One access event; `data` holds codes, periods and formats, never personal words."""
+    event = AccessEvent(at=now, kind=kind, staff_id=staff_id, via=via, data=dict(data or {}))
+    session.add(event)
+    log_event(log, "access", kind=kind, via=via, staff=staff_id)
+    return event
+
+
+async def access_log(session: AsyncSession, limit: int = 50) -> list[AccessEvent]:
+    """The newest access events first."""
+    rows = await session.scalars(
+        select(AccessEvent).order_by(AccessEvent.at.desc(), AccessEvent.id.desc()).limit(limit)
+    )
+    return list(rows.all())
+
+
+def render_access(events: list[AccessEvent], zone: ZoneInfo) -> str:
+    rows = [
+        (
+            e.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S %Z"),
+            e.kind,
+            "-" if e.staff_id is None else f"#{e.staff_id}",
+            e.via,
+            ", ".join(f"{k}={v}" for k, v in sorted(e.data.items())),
+        )
+        for e in events
+    ]
+    table = text_table(["Waktu", "Peristiwa", "Petugas", "Lewat", "Rincian"], rows)
+    return f"Akses dasbor dan ekspor ({len(rows)} terbaru)\n\n{table}\n"
 
 
 def _who(event: CaseEvent, staff: Staff | None) -> str:

@@ -46,6 +46,13 @@ class KeyRing:
     def decrypt_json(self, token: str) -> Any:
         return json.loads(self.decrypt(token))
 
+    def derive(self, purpose: str) -> bytes:
+        """A key for one purpose (signing the dashboard cookie), from the primary key."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self.keys[0].encode(), purpose.encode(), hashlib.sha256).digest()
+
     @property
     def primary_is(self) -> str:
         return self.keys[0]

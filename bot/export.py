@@ -113,7 +113,9 @@ def write_csv(rows: Sequence[CaseRow], stream: IO[str], zone: ZoneInfo) -> int:
     return len(rows)
 
 
-def write_xlsx(rows: Sequence[CaseRow], path: Path, zone: ZoneInfo, *, period: str) -> int:
+def write_xlsx(
+    rows: Sequence[CaseRow], path: Path | IO[bytes], zone: ZoneInfo, *, period: str
+) -> int:
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font

@@ -33,6 +33,7 @@ from starlette.routing import BaseRoute, Route
 from bot import metrics
 from bot.app import App
 from bot.channels import telegram_parse, telegram_schema, whatsapp_webhook
+from bot.dashboard import routes as dashboard_routes
 from bot.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.inbox import store
 
@@ -95,6 +96,7 @@ def build_http_app(
         routes.append(Route("/webhooks/telegram", telegram_webhook, methods=["POST"]))
     routes.extend(whatsapp_webhook.http_routes(app))
     routes.extend(metrics.http_routes(app))
+    routes.extend(dashboard_routes.http_routes(app))
     http_app = Starlette(routes=routes)
     http_app.state.patbm = app
     http_app.state.inbox_stored = inbox_stored or (lambda: None)

@@ -65,6 +65,11 @@ def month_period(text: str, zone: ZoneInfo) -> Period:
     return Period(datetime.combine(first, time(), zone), datetime.combine(following, time(), zone))
 
 
+def this_month(now: datetime, zone: ZoneInfo) -> str:
+    """The local month of `now` as YYYY-MM (the default period of the dashboard and chat)."""
+    return now.astimezone(zone).strftime("%Y-%m")
+
+
 @dataclass(frozen=True)
 class CaseRow:
     """One case as reports see it: codes, dates, names of areas, the assignee's role."""
@@ -107,8 +112,11 @@ class CaseRow:
         return self.escalation_level > 0
 
 
-async def load_case_rows(session: AsyncSession, period: Period) -> list[CaseRow]:
-    """The cases reported within the period, oldest first, without a single personal field."""
+async def load_case_rows(
+    session: AsyncSession, period: Period, kecamatan_code: str | None = None
+) -> list[CaseRow]:
+    """The cases reported within the period (of one kecamatan when given), oldest first,
+    without a single personal field."""
     areas = {a.code: a for a in (await session.scalars(select(Area))).all()}
     query = (
         select(
@@ -133,6 +141,8 @@ async def load_case_rows(session: AsyncSession, period: Period) -> list[CaseRow]
         .outerjoin(Staff, Staff.id == Case.assignee_id)
         .order_by(Case.created_at, Case.id)
     )
+    if kecamatan_code is not None:
+        query = query.where(Case.kecamatan_code == kecamatan_code)
     if period.start is not None:
         query = query.where(Case.created_at >= period.start)
     if period.end is not None:

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8080
+    # Where people reach this server from outside (the dashboard links of `/dasbor`), e.g.
+    # https://patbm.example.go.id; when unset, the origin of the webhook URL, else host:port.
+    public_url: str | None = None
+    dashboard_link_minutes: float = Field(default=10, gt=0)
+    dashboard_session_hours: float = Field(default=8, gt=0)
 
     # Comma-separated Fernet keys, newest first; the first encrypts, all decrypt (rotation).
     encryption_key: SecretStr | None = None
@@ -180,6 +185,16 @@ class Settings(BaseSettings):
                 self.whatsapp_verify_token,
             )
         )
+
+    @property
+    def public_base_url(self) -> str:
+        """The dashboard's origin as people's browsers see it, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        if self.telegram_webhook_url:
+            scheme, _, rest = self.telegram_webhook_url.partition("://")
+            return f"{scheme}://{rest.split('/', 1)[0]}"
+        return f"http://{self.http_host}:{self.http_port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -1,21 +1,30 @@
-"""Statistics for the city office: counts, response times, escalations; printed as tables.
+"""The figures of a period, asked of the database: the one query layer of every statistic.
 
-Counted by code, shown in the words of bot/vocabulary.py in the reader's language.
+`patbm stats`, the dashboard (bot/dashboard/) and `/statistik` in chat all call `gather_stats`,
+so a number on the page is the number the terminal prints. Counts are GROUP BY queries over the
+period's cases (ix_cases_created, ix_cases_kecamatan_created); only the medians read one pair of
+timestamps per accepted or resolved case. No encrypted column is selected. Counted by code,
+returned in the words of bot/vocabulary.py in the reader's language.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, Text, and_, case, cast, func, or_, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import vocabulary
-from bot.followup import FollowUpCounts
 from bot.i18n import Translator
-from bot.reporting import CaseRow
-from bot.tables import text_table
-from models import CaseStatus, FollowUpAnswer
+from bot.reporting import Period
+from models import Area, AreaLevel, Case, CaseStatus
+from models.case import OPEN_CASE
 
 
 @dataclass(frozen=True)
@@ -31,129 +40,201 @@ class Stats:
     resolved: int
     median_days_to_resolve: float | None
     escalated: int
+    by_kelurahan: list[tuple[str, int]]
+    by_age_group: list[tuple[str, int]]
+    by_sex: list[tuple[str, int]]
+    # Cases that missed a deadline: an acceptance deadline passed, escalated, or open past due.
+    deadlines_missed: int
     language: str = "id"
+    # The kecamatan's name when the figures are of one kecamatan only.
+    scope: str | None = None
 
     @property
     def share_escalated(self) -> float | None:
         return self.escalated / self.total if self.total else None
 
+    @property
+    def deadlines_met(self) -> int:
+        return self.total - self.deadlines_missed
 
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
+    @property
+    def share_deadlines_met(self) -> float | None:
+        return self.deadlines_met / self.total if self.total else None
 
 
-def _capital(label: str) -> str:
+def capital(label: str) -> str:
     # Statuses are words said inside a sentence; a table row starts with a capital.
     return label[:1].upper() + label[1:]
 
 
-def compute(
-    rows: Sequence[CaseRow], period: str, kecamatan: Mapping[str, str], language: str = "id"
+def period_filter(period: Period, kecamatan_code: str | None = None) -> list[ColumnElement[bool]]:
+    """The cases reported in the period (of one kecamatan when given)."""
+    conditions: list[ColumnElement[bool]] = []
+    if kecamatan_code is not None:
+        conditions.append(Case.kecamatan_code == kecamatan_code)
+    if period.start is not None:
+        conditions.append(Case.created_at >= period.start)
+    if period.end is not None:
+        conditions.append(Case.created_at < period.end)
+    return conditions
+
+
+def missed_deadline(now: datetime) -> ColumnElement[bool]:
+    return or_(
+        Case.accept_misses > 0,
+        Case.escalation_level > 0,
+        and_(OPEN_CASE, Case.due_at.is_not(None), Case.due_at <= now),
+    )
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _count_by(
+    session: AsyncSession, columns: Sequence[Any], where: list[ColumnElement[bool]]
+) -> list[Counter[Any]]:
+    """Counts per value of each column. PostgreSQL reads the period's rows once (GROUPING
+    SETS, GROUPING() telling which column a row counts); elsewhere one GROUP BY per column."""
+    counts: list[Counter[Any]] = [Counter() for _ in columns]
+    if _postgres(session):
+        flags = [func.grouping(c) for c in columns]
+        grouped = await session.execute(
+            select(*columns, *flags, func.count())
+            .where(*where)
+            .group_by(func.grouping_sets(*(tuple_(c) for c in columns)))
+        )
+        width = len(columns)
+        for row in grouped.all():
+            index = list(row[width : 2 * width]).index(0)
+            counts[index][row[index]] += int(row[-1])
+        return counts
+    for index, column in enumerate(columns):
+        single = await session.execute(select(column, func.count()).where(*where).group_by(column))
+        counts[index].update({key: int(n) for key, n in single.all()})
+    return counts
+
+
+async def _median_seconds(
+    session: AsyncSession, end_column: Any, where: list[ColumnElement[bool]]
+) -> tuple[int, float | None]:
+    """How many cases reached `end_column`, and the median seconds from the report to it."""
+    reached = [*where, end_column.is_not(None)]
+    if _postgres(session):
+        seconds = func.greatest(func.extract("epoch", end_column - Case.created_at), 0)
+        n, median = (
+            await session.execute(
+                select(func.count(), func.percentile_cont(0.5).within_group(seconds)).where(
+                    *reached
+                )
+            )
+        ).one()
+        return int(n), None if median is None else float(median)
+    rows = await session.execute(select(Case.created_at, end_column).where(*reached))
+    values = [max((end - start).total_seconds(), 0.0) for start, end in rows.all()]
+    # statistics.median averages the middle two, as percentile_cont(0.5) does.
+    return len(values), statistics.median(values) if values else None
+
+
+def _ordered(
+    t: Translator, vocab: vocabulary.Vocabulary, counts: Counter[Any]
+) -> list[tuple[str, int]]:
+    """Every term in the vocabulary's order (zeros included), then what it does not know."""
+    empty = t("(tidak diisi)")
+    items = [(vocab.label(t, code), counts.get(code, 0)) for code in vocab.codes()]
+    items += [
+        (empty if code is None else vocab.label(t, code), n)
+        for code, n in sorted(counts.items(), key=lambda kv: str(kv[0]))
+        if code not in vocab.codes()
+    ]
+    return items
+
+
+def _by_count(items: Mapping[str, int]) -> list[tuple[str, int]]:
+    return sorted(items.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+async def gather_stats(
+    session: AsyncSession,
+    period: Period,
+    *,
+    now: datetime,
+    describe: str,
+    kecamatan_code: str | None = None,
+    language: str = "id",
 ) -> Stats:
-    """`kecamatan` (code -> name) lists every kecamatan, so one without cases shows a 0."""
     t = Translator(language)
+    where = period_filter(period, kecamatan_code)
+    totals = (
+        await session.execute(
+            select(
+                func.count(),
+                func.sum(case((Case.escalation_level > 0, 1), else_=0)),
+                func.sum(cast(case((missed_deadline(now), 1), else_=0), Integer)),
+            ).where(*where)
+        )
+    ).one()
+    listed = cast(Case.categories, Text)
+    per_listed, per_kecamatan, per_kelurahan, statuses, priorities, ages, sexes = await _count_by(
+        session,
+        [
+            listed,
+            Case.kecamatan_code,
+            Case.kelurahan_code,
+            Case.status,
+            Case.priority,
+            Case.victim_age_group,
+            Case.victim_sex,
+        ],
+        where,
+    )
     categories: Counter[str] = Counter()
-    for row in rows:
-        labels = {vocabulary.CATEGORIES.label(t, code) for code in row.categories}
-        categories.update(labels or [t("(tidak diisi)")])
-    per_kecamatan = Counter(row.kecamatan_code for row in rows)
-    names = dict(kecamatan)
-    for row in rows:
-        names.setdefault(row.kecamatan_code, row.kecamatan_name or row.kecamatan_code)
-    statuses = Counter(row.status for row in rows)
-    priorities = Counter(row.priority for row in rows)
-    accept_hours = [h for row in rows if (h := row.hours_to_accept) is not None]
-    resolve_days = [d for row in rows if (d := row.days_to_resolve) is not None]
-    known_statuses = [s.value for s in CaseStatus]
+    for text, n in per_listed.items():
+        codes = [str(c) for c in (json.loads(text) if text else None) or []]
+        labels = {vocabulary.CATEGORIES.label(t, code) for code in codes}
+        categories.update({label: n for label in labels or [t("(tidak diisi)")]})
+    areas = select(Area.code, Area.name)
+    kecamatan_query = areas.where(Area.level == AreaLevel.KECAMATAN)
+    if kecamatan_code is not None:
+        kecamatan_query = kecamatan_query.where(Area.code == kecamatan_code)
+    names = {code: name for code, name in (await session.execute(kecamatan_query)).all()}
+    for code in per_kecamatan:
+        names.setdefault(code, code)
+    kelurahan_names = dict(
+        (await session.execute(areas.where(Area.code.in_(list(per_kelurahan))))).all()
+    )
+    known = [s.value for s in CaseStatus]
+    accepted, median_accept = await _median_seconds(session, Case.accepted_at, where)
+    resolved, median_resolve = await _median_seconds(session, Case.resolved_at, where)
     return Stats(
-        period=period,
-        total=len(rows),
-        by_category=sorted(categories.items(), key=lambda kv: (-kv[1], kv[0])),
-        by_kecamatan=sorted(
-            ((names[code], per_kecamatan.get(code, 0)) for code in names),
-            key=lambda kv: (-kv[1], kv[0]),
-        ),
+        period=describe,
+        total=int(totals[0] or 0),
+        by_category=_by_count(categories),
+        by_kecamatan=_by_count({names[c]: per_kecamatan.get(c, 0) for c in names}),
         by_status=[
-            (_capital(vocabulary.STATUSES.label(t, s)), statuses.get(s, 0))
-            for s in known_statuses + sorted(set(statuses) - set(known_statuses))
+            (capital(vocabulary.STATUSES.label(t, s)), statuses.get(s, 0))
+            for s in known + sorted(set(statuses) - set(known))
         ],
         by_priority=[
-            (_capital(vocabulary.PRIORITIES.label(t, p)), n) for p, n in sorted(priorities.items())
+            (capital(vocabulary.PRIORITIES.label(t, p)), n) for p, n in sorted(priorities.items())
         ],
-        accepted=len(accept_hours),
-        median_hours_to_accept=_median(accept_hours),
-        resolved=len(resolve_days),
-        median_days_to_resolve=_median(resolve_days),
-        escalated=sum(1 for row in rows if row.escalated),
+        accepted=accepted,
+        median_hours_to_accept=None if median_accept is None else median_accept / 3600,
+        resolved=resolved,
+        median_days_to_resolve=None if median_resolve is None else median_resolve / 86400,
+        escalated=int(totals[1] or 0),
+        # A list, not a mapping: two kecamatan may each have a kelurahan of the same name.
+        by_kelurahan=sorted(
+            ((kelurahan_names.get(code, code), n) for code, n in per_kelurahan.items()),
+            key=lambda kv: (-kv[1], kv[0]),
+        ),
+        by_age_group=_ordered(t, vocabulary.AGE_GROUPS, ages),
+        by_sex=_ordered(t, vocabulary.SEXES, sexes),
+        deadlines_missed=int(totals[2] or 0),
         language=t.language,
+        scope=names.get(kecamatan_code) if kecamatan_code else None,
     )
 
 
-def _share(count: int, total: int) -> str:
-    return f"{100 * count / total:.0f}%" if total else "-"
-
-
-def render_followups(counts: FollowUpCounts) -> str:
-    """The reporters' answers after closing: shares only, never their words."""
-    rows: list[tuple[str, int, str]] = [
-        ("Ditanya", counts.asked, "-"),
-        ("Menjawab", counts.answered, _share(counts.answered, counts.asked)),
-    ]
-    for answer in FollowUpAnswer.ALL:
-        n = counts.by_answer.get(answer, 0)
-        rows.append((f"  {answer.capitalize()}", n, _share(n, counts.answered)))
-    rows.append(("Tidak ditanya (jendela WhatsApp / tak terjangkau)", counts.skipped, "-"))
-    title = "Tindak lanjut pelapor setelah kasus ditutup"
-    return title + "\n" + text_table(["Jawaban", "Jumlah", "%"], rows) + "\n"
-
-
-def render(stats: Stats, followups: FollowUpCounts | None = None) -> str:
-    t = Translator(stats.language)
-    total = stats.total
-    parts = [
-        t("Statistik kasus PATBM: {period}", period=stats.period),
-        t("Jumlah kasus: {n}", n=total),
-        "",
-    ]
-
-    def block(title: str, items: list[tuple[str, int]]) -> None:
-        parts.append(
-            text_table([title, t("Kasus"), "%"], [(k, n, _share(n, total)) for k, n in items])
-        )
-        parts.append("")
-
-    block(t("Bentuk kekerasan"), stats.by_category)
-    if total:
-        parts[-1:] = [t("(satu kasus dapat memiliki lebih dari satu bentuk kekerasan)"), ""]
-    block(t("Kecamatan"), stats.by_kecamatan)
-    block(t("Status"), stats.by_status)
-    block(t("Prioritas"), stats.by_priority)
-    accept = resolve = "-"
-    if stats.median_hours_to_accept is not None:
-        hours = round(stats.median_hours_to_accept, 1)
-        accept = t("{n} jam", n=hours)
-    if stats.median_days_to_resolve is not None:
-        days = round(stats.median_days_to_resolve, 1)
-        resolve = t("{n} hari", n=days)
-    share = f"{100 * stats.share_escalated:.0f}%" if stats.share_escalated is not None else "-"
-    parts.append(
-        text_table(
-            [t("Ukuran"), t("Nilai"), t("Dari kasus")],
-            [
-                (
-                    t("Median waktu sampai diterima"),
-                    accept,
-                    t("{n} diterima", n=stats.accepted),
-                ),
-                (t("Median waktu sampai selesai"), resolve, t("{n} selesai", n=stats.resolved)),
-                (
-                    t("Kasus yang dieskalasi"),
-                    share,
-                    t("{n} dari {total}", n=stats.escalated, total=total),
-                ),
-            ],
-        )
-    )
-    if followups is not None:
-        parts += ["", render_followups(followups).rstrip("\n")]
-    return "\n".join(parts) + "\n"
+def shares(items: Sequence[tuple[str, int]], total: int) -> list[tuple[str, int, str]]:
+    return [(label, n, f"{100 * n / total:.0f}%" if total else "-") for label, n in items]

@@ -3,6 +3,7 @@
 from models.area import Area, AreaLevel
 from models.base import Base
 from models.case import Case, CaseEvent, CasePriority, CaseStatus
+from models.dashboard import AccessEvent, DashboardLink, DashboardSession
 from models.evidence import CaseEvidence, CaseFollowUp, EvidenceStatus, FollowUpAnswer
 from models.messaging import (
     ChatIdentity,
@@ -16,6 +17,7 @@ from models.rejected import RejectedInbound
 from models.staff import Staff, StaffRole
 
 __all__ = [
+    "AccessEvent",
     "Area",
     "AreaLevel",
     "Base",
@@ -27,6 +29,8 @@ __all__ = [
     "CaseStatus",
     "ChatIdentity",
     "Conversation",
+    "DashboardLink",
+    "DashboardSession",
     "EvidenceStatus",
     "FollowUpAnswer",
     "InboxUpdate",

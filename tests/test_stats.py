@@ -8,15 +8,22 @@ import pytest
 
 from bot.app import App
 from bot.cli import main
-from bot.reporting import CaseRow, Period, PeriodError, load_case_rows, month_period
-from bot.stats import compute, render
+from bot.reporting import Period, PeriodError, month_period
+from bot.stats import Stats, gather_stats
+from bot.stats_text import render
 from tests.conftest import START, TEST_KEY
 from tests.reporting_seed import PERSONAL, cli_environment, seed, seed_sync
 
 
-async def _rows(app: App, period: Period) -> list[CaseRow]:
+async def _stats(app: App, period: Period, describe: str, kecamatan: str | None = None) -> Stats:
     async with app.db.transaction() as session:
-        return await load_case_rows(session, period)
+        return await gather_stats(
+            session, period, now=app.clock.now(), describe=describe, kecamatan_code=kecamatan
+        )
+
+
+def _nonzero(items: list[tuple[str, int]]) -> dict[str, int]:
+    return {label: n for label, n in items if n}
 
 
 async def test_month_statistics(app: App) -> None:
@@ -24,7 +31,7 @@ async def test_month_statistics(app: App) -> None:
         await seed(session, app.clock.now())
     zone = app.settings.zone
     period = month_period("2026-11", zone)
-    stats = compute(await _rows(app, period), period.describe(zone), {})
+    stats = await _stats(app, period, period.describe(zone))
     assert stats.period == "2026-11-01 s.d. 2026-11-30"
     assert stats.total == 2
     assert dict(stats.by_category) == {
@@ -32,7 +39,12 @@ async def test_month_statistics(app: App) -> None:
         "Kekerasan psikis": 1,
         "Kekerasan seksual": 1,
     }
-    assert dict(stats.by_kecamatan) == {"Telanaipura": 1, "Jambi Selatan": 1}
+    assert _nonzero(stats.by_kecamatan) == {"Telanaipura": 1, "Jambi Selatan": 1}
+    assert dict(stats.by_kelurahan) == {"Simpang IV Sipin": 1, "Pasir Putih": 1}
+    assert _nonzero(stats.by_age_group) == {"6–12 tahun": 2}
+    assert _nonzero(stats.by_sex) == {"Perempuan": 2}
+    # The escalated one missed a deadline; the other met every one.
+    assert (stats.deadlines_met, stats.share_deadlines_met) == (1, 0.5)
     by_status = dict(stats.by_status)
     assert (by_status["Ditutup"], by_status["Diterima"], by_status["Baru"]) == (1, 1, 0)
     assert dict(stats.by_priority) == {"Biasa": 1, "DARURAT": 1}
@@ -51,16 +63,29 @@ async def test_month_statistics(app: App) -> None:
 async def test_all_time_lists_every_kecamatan_and_empty_period(app: App) -> None:
     async with app.db.transaction() as session:
         await seed(session, app.clock.now())
-    kecamatan = {"15.71.01": "Telanaipura", "15.71.02": "Jambi Selatan", "15.71.03": "Jambi Timur"}
-    stats = compute(await _rows(app, Period()), "semua kasus", kecamatan)
+    stats = await _stats(app, Period(), "semua kasus")
     assert stats.total == 6
-    assert dict(stats.by_kecamatan) == {"Telanaipura": 5, "Jambi Selatan": 1, "Jambi Timur": 0}
+    by_kecamatan = dict(stats.by_kecamatan)
+    assert (by_kecamatan["Telanaipura"], by_kecamatan["Jambi Selatan"]) == (5, 1)
+    assert by_kecamatan["Jambi Timur"] == 0  # every kecamatan, zeros too
     assert dict(stats.by_status)["Dibatalkan"] == 1
     assert stats.median_days_to_resolve is not None
 
-    empty = compute(await _rows(app, month_period("2020-01", app.settings.zone)), "x", {})
+    empty = await _stats(app, month_period("2020-01", app.settings.zone), "x")
     assert (empty.total, empty.median_hours_to_accept, empty.share_escalated) == (0, None, None)
     assert "Jumlah kasus: 0" in render(empty)
+
+
+async def test_one_kecamatan_only(app: App) -> None:
+    async with app.db.transaction() as session:
+        await seed(session, app.clock.now())
+    stats = await _stats(app, Period(), "semua kasus", kecamatan="15.71.02")
+    assert (stats.total, stats.scope, stats.by_kecamatan) == (
+        1,
+        "Jambi Selatan",
+        [("Jambi Selatan", 1)],
+    )
+    assert "Jambi Selatan" in render(stats) and "Telanaipura" not in render(stats)
 
 
 def test_month_must_be_a_month() -> None:

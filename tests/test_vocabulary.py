@@ -22,7 +22,8 @@ from bot.export import write_csv
 from bot.i18n import Translator
 from bot.reporting import Period, load_case_rows
 from bot.staff import add_staff
-from bot.stats import compute, render
+from bot.stats import gather_stats
+from bot.stats_text import render
 from handlers.report.areas import AreaIndex, Place
 from handlers.report.context import Ctx
 from handlers.report.summary import summary_text
@@ -129,12 +130,14 @@ async def test_no_code_reaches_a_person_in_any_view_of_a_case(app: App, language
         cadre.language = language
         digest = await digest_text_for(session, coordinator, now, app.settings)
         reminder = await digest_text_for(session, cadre, now, app.settings)
-        rows = await load_case_rows(session, Period())
+        gathered = await gather_stats(
+            session, Period(), now=now, describe="2026-11", language=language
+        )
     assert case.reference in reminder
     _no_codes(digest)
     _no_codes(reminder)
 
-    stats = render(compute(rows, "2026-11", {KECAMATAN: "Telanaipura"}, language))
+    stats = render(gathered)
     _no_codes(stats)
     assert vocabulary.CATEGORIES.label(t, "perkawinan_anak") in stats
 

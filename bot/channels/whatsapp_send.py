@@ -201,7 +201,11 @@ class WhatsAppSender:
         mime = media.mime_type or "application/octet-stream"
         media_id = await self.graph.upload(content, mime, media.file_id)
         kind = _MEDIA_TYPES.get(media.kind, "document")
-        return [{"type": kind, kind: {"id": media_id}}]
+        body: dict[str, str] = {"id": media_id}
+        if kind == "document":
+            # Shown to the reader as the file's name (the month's export XLSX).
+            body["filename"] = media.file_id
+        return [{"type": kind, kind: body}]
 
     async def _recipient(self, chat_id: str) -> Recipient:
         async with self.app.db.transaction() as session:

@@ -1,4 +1,5 @@
-"""`patbm audit REF [--with-notes]`: the event trail of one case; the reading is recorded."""
+"""`patbm audit REF [--with-notes]`: the event trail of one case; the reading is recorded.
+`patbm audit --access`: the newest dashboard and export accesses (sign-ins, refusals, downloads)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 from typing import Any
 
 from bot.app import App
-from bot.audit import audit_trail, render
+from bot.audit import access_log, audit_trail, render, render_access
 from bot.cases import Actor
 from bot.commands.common import run_with_app
 
@@ -18,7 +19,12 @@ def register(sub: Any) -> None:
     parser: argparse.ArgumentParser = sub.add_parser(
         "audit", help="the full event trail of one case (this reading is recorded too)"
     )
-    parser.add_argument("reference", help="case reference, e.g. JMB-7Q4K-2M")
+    parser.add_argument("reference", nargs="?", help="case reference, e.g. JMB-7Q4K-2M")
+    parser.add_argument(
+        "--access",
+        action="store_true",
+        help="instead: the newest 50 dashboard sign-ins, refusals and downloads",
+    )
     parser.add_argument(
         "--with-notes",
         action="store_true",
@@ -29,6 +35,14 @@ def register(sub: Any) -> None:
 
 def _audit(args: argparse.Namespace) -> int:
     async def body(app: App) -> int:
+        if args.access:
+            async with app.db.transaction() as session:
+                events = await access_log(session)
+            print(render_access(events, app.settings.zone), end="")
+            return 0
+        if not args.reference:
+            print("patbm audit: give a case reference, or --access", file=sys.stderr)
+            return 2
         async with app.db.transaction() as session:
             trail = await audit_trail(
                 session,

@@ -156,6 +156,9 @@ class TerminalChat:
 
     def print_reply(self, reply: Reply) -> None:
         print(f"\n🤖 {reply.text}", file=self.out)
+        if reply.media is not None:
+            # A terminal cannot show a file: say which one came (the chart, the export).
+            print(f"   [{reply.media.kind}: {reply.media.file_id}]", file=self.out)
         if reply.options:
             self.options = list(reply.options)
             for number, option in enumerate(reply.options, start=1):

@@ -1,4 +1,4 @@
-"""`patbm stats [--month YYYY-MM] [--language id|en]`."""
+"""`patbm stats [--month YYYY-MM | --from DATE --to DATE] [--kecamatan KODE] [--language id|en]`."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.app import App
 from bot.commands.common import run_with_app
 from bot.followup import followup_counts
 from bot.i18n import LANGUAGES
-from bot.reporting import Period, PeriodError, load_case_rows, month_period
-from bot.stats import compute, render
-from models import Area, AreaLevel
+from bot.reporting import Period, PeriodError, day_period, month_period, parse_date
+from bot.stats import gather_stats
+from bot.stats_text import render
 
 
 def register(sub: Any) -> None:
@@ -22,33 +20,45 @@ def register(sub: Any) -> None:
         "stats", help="case counts, response times and escalations as tables"
     )
     parser.add_argument("--month", help="only cases reported in this month, YYYY-MM (local)")
+    parser.add_argument("--from", dest="first", help="first day reported, YYYY-MM-DD (local)")
+    parser.add_argument("--to", dest="last", help="last day reported, YYYY-MM-DD (inclusive)")
+    parser.add_argument("--kecamatan", help="only this kecamatan (Kemendagri code, e.g. 15.71.01)")
     parser.add_argument(
         "--language", choices=LANGUAGES, default="id", help="language of the table (id, en)"
     )
     parser.set_defaults(func=_stats)
 
 
+def _period(args: argparse.Namespace, app: App) -> Period:
+    zone = app.settings.zone
+    if args.month:
+        return month_period(args.month, zone)
+    first = parse_date(args.first) if args.first else None
+    last = parse_date(args.last) if args.last else None
+    return day_period(first, last, zone)
+
+
 def _stats(args: argparse.Namespace) -> int:
     async def body(app: App) -> int:
         zone = app.settings.zone
         try:
-            period = month_period(args.month, zone) if args.month else Period()
+            period = _period(args, app)
         except PeriodError as exc:
             print(f"patbm stats: {exc}", file=sys.stderr)
             return 2
         async with app.db.transaction() as session:
-            rows = await load_case_rows(session, period)
-            kecamatan = {
-                a.code: a.name
-                for a in await session.scalars(
-                    select(Area).where(Area.level == AreaLevel.KECAMATAN)
-                )
-            }
-            followups = await followup_counts(session, start=period.start, end=period.end)
-        print(
-            render(compute(rows, period.describe(zone), kecamatan, args.language), followups),
-            end="",
-        )
+            stats = await gather_stats(
+                session,
+                period,
+                now=app.clock.now(),
+                describe=period.describe(zone),
+                kecamatan_code=args.kecamatan,
+                language=args.language,
+            )
+            followups = await followup_counts(
+                session, start=period.start, end=period.end, kecamatan_code=args.kecamatan
+            )
+        print(render(stats, followups), end="")
         return 0
 
     return run_with_app(body)
