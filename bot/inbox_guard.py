@@ -12,16 +12,23 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.app import App
 from bot.i18n import Translator, normalise_language
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.settings import Settings
 from models import ChatIdentity, Conversation, InboxUpdate, OutboxMessage
+
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[App, AsyncSession, Inbound], Awaitable[Sequence[OutboxMessage]]]
 
 FLOOD_WINDOW = timedelta(minutes=1)
 
@@ -36,6 +43,40 @@ THROTTLED_TEXT = (
 
 # Rows that count as handled for the flood limit (a rejected row was looked at too).
 _HANDLED = ("done", "rejected")
+
+
+async def dispatch_within_limit(
+    app: App, session: AsyncSession, chat_key: str, inbound: Inbound, dispatch: Dispatch
+) -> tuple[str, int]:
+    """Dispatch the update unless its chat is over the limit: (the row's status, replies)."""
+    now = app.clock.now()
+    over, told = await flood_state(session, chat_key, now, app.settings)
+    if not over:
+        return "done", len(await dispatch(app, session, inbound))
+    if told:
+        return "throttled", 0
+    await tell_throttled(session, inbound, now, app.settings)
+    return "throttled", 1
+
+
+async def reject(app: App, row_id: int, channel: str, chat_key: str, reason: str) -> None:
+    """Set a poison row aside (if it is still pending) and tell its sender, in one transaction."""
+    log.warning("inbox row %s rejected: %s", row_id, reason)
+    now = app.clock.now()
+    async with app.db.transaction() as session:
+        rejected = await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+            .values(
+                status="rejected",
+                handled_at=now,
+                locked_until=None,
+                lease_owner=None,
+                last_error=reason[:200],
+            )
+        )
+        if rejected.rowcount == 1:  # type: ignore[attr-defined]
+            await tell_rejected(session, channel, chat_key, now, app.settings)
 
 
 async def flood_state(
