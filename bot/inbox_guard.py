@@ -3,7 +3,8 @@
 - A *poison* update (handling it raised an error that retrying cannot fix, bot/failures.py) is
   marked `rejected` on its first try, with the error's class name as the reason (never the
   payload), and the sender is told kindly, in their language, when we know their chat (they
-  wrote to us before: their chat identity). The chat's next update is then free at once.
+  wrote to us before: their chat identity), once a minute at most. The chat's next update is
+  then free at once.
 - A *flood*: a chat that had `inbound_chat_per_minute` updates handled in the last minute gets
   its further updates marked `throttled` (kept in the inbox, not handled); the first throttled
   update of a minute is answered "Mohon tunggu sebentar…", the rest not at all. A person typing
@@ -75,8 +76,28 @@ async def reject(app: App, row_id: int, channel: str, chat_key: str, reason: str
                 last_error=reason[:200],
             )
         )
-        if rejected.rowcount == 1:  # type: ignore[attr-defined]
+        if rejected.rowcount != 1:  # type: ignore[attr-defined]
+            return  # finished elsewhere meanwhile
+        if not await _rejected_lately(session, row_id, chat_key, now):
             await tell_rejected(session, channel, chat_key, now, app.settings)
+
+
+async def _rejected_lately(
+    session: AsyncSession, row_id: int, chat_key: str, now: datetime
+) -> bool:
+    """Another update of the chat was rejected this minute: it was told already (a burst of
+    broken updates gets one notice, not one each)."""
+    found = await session.scalar(
+        select(InboxUpdate.id)
+        .where(
+            InboxUpdate.chat_key == chat_key,
+            InboxUpdate.status == "rejected",
+            InboxUpdate.handled_at >= now - FLOOD_WINDOW,
+            InboxUpdate.id != row_id,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def flood_state(

@@ -64,6 +64,17 @@ async def test_a_poison_update_is_rejected_at_once_and_never_holds_back_the_next
     assert texts.index(notice[0]) == len(texts) - 2  # and the /start after it was answered
 
 
+async def test_a_burst_of_poison_updates_gets_one_notice(app: App) -> None:
+    await store_updates(app, message(USER, text="/start"))
+    await handle_all(app)
+    broken = [message(USER, location={"latitude": "abc", "longitude": 1}) for _ in range(10)]
+    await store_updates(app, *broken)
+    await handle_all(app)
+    assert [r.status for r in await inbox_rows(app)][1:] == ["rejected"] * 10
+    texts = await queued_texts(app, USER)
+    assert sum("tidak bisa kami proses" in t for t in texts) == 1
+
+
 async def test_a_poison_update_of_a_stranger_is_rejected_without_an_answer(app: App) -> None:
     update = message(USER + 1, location={"latitude": None, "longitude": "x"})
     await store_updates(app, update)
