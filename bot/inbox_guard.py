@@ -21,7 +21,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
-from bot.i18n import Translator, normalise_language
+from bot.i18n import N_, Translator, normalise_language
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.settings import Settings
@@ -33,11 +33,11 @@ Dispatch = Callable[[App, AsyncSession, Inbound], Awaitable[Sequence[OutboxMessa
 
 FLOOD_WINDOW = timedelta(minutes=1)
 
-REJECTED_TEXT = (
+REJECTED_TEXT = N_(
     "Maaf, pesan itu tidak bisa kami proses. Silakan kirim lagi dengan cara lain, "
     "misalnya sebagai teks biasa."
 )
-THROTTLED_TEXT = (
+THROTTLED_TEXT = N_(
     "Mohon tunggu sebentar: pesan Anda datang terlalu cepat. "
     "Pesan berikutnya akan kami tanggapi setelah satu menit."
 )
