@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -35,6 +35,11 @@ USER = 501
         (ConnectionResetError(), TRANSIENT),
         (TimeoutError(), TRANSIENT),
         (RuntimeError("unknown"), TRANSIENT),
+        (
+            StatementError("binding", "INSERT", {}, UnicodeEncodeError("utf-8", "x", 0, 1, "")),
+            PERMANENT,
+        ),
+        (StatementError("binding", "INSERT", {}, ConnectionResetError()), TRANSIENT),
     ],
 )
 def test_one_table_says_which_errors_retrying_can_fix(error: Exception, verdict: str) -> None:
