@@ -23,6 +23,7 @@ from sqlalchemy.exc import (
     IntegrityError,
     InterfaceError,
     OperationalError,
+    StatementError,
 )
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -70,6 +71,9 @@ def classify(exc: BaseException) -> Verdict:
     """PERMANENT when retrying the same row cannot succeed; TRANSIENT otherwise."""
     if isinstance(exc, DBAPIError) and not exc.connection_invalidated and _data_exception(exc):
         return PERMANENT
+    if not isinstance(exc, DBAPIError) and isinstance(exc, StatementError) and exc.orig:
+        # Raised before the database saw the statement (binding a parameter): what it wraps.
+        return classify(exc.orig)
     for kind, verdict in FAILURES:
         if isinstance(exc, kind):
             return verdict

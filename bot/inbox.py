@@ -43,7 +43,7 @@ from bot import metrics
 from bot.app import App
 from bot.dispatch import dispatch
 from bot.failures import is_permanent
-from bot.inbox_guard import flood_state, tell_rejected, tell_throttled
+from bot.inbox_guard import dispatch_within_limit, reject
 from bot.inbox_store import Payload as Payload
 from bot.inbox_store import store as store
 from bot.inbox_store import store_many as store_many
@@ -318,15 +318,9 @@ class InboxProcessor:
             async with self.app.db.transaction() as session:
                 inbound = channel.parse(payload)
                 if inbound is not None:
-                    now = self.app.clock.now()
-                    over, told = await flood_state(session, row.chat_key, now, self.app.settings)
-                    if not over:
-                        queued = len(await self.dispatch(self.app, session, inbound))
-                    else:
-                        outcome = "throttled"
-                        if not told:
-                            await tell_throttled(session, inbound, now, self.app.settings)
-                            queued = 1
+                    outcome, queued = await dispatch_within_limit(
+                        self.app, session, row.chat_key, inbound, self.dispatch
+                    )
                 handed, unhanded = await self._hand_over(session)
                 # Marked done only if it is still ours: pending, and not claimed again since
                 # (a lease that ran out mid-handling). Otherwise this transaction rolls back
@@ -389,7 +383,9 @@ class InboxProcessor:
         if is_permanent(exc):
             # Retrying cannot fix it, and every retry would hold back the chat's next update.
             metrics.update_handled(channel, "rejected")
-            await self._reject(row_id, channel, chat_key, reason)
+            await reject(self.app, row_id, channel, chat_key, reason)
+            if self.on_committed is not None:
+                self.on_committed()  # the kind notice, if one was queued
             return
         if attempts >= self.max_attempts:
             metrics.update_handled(channel, "failed")
@@ -407,26 +403,6 @@ class InboxProcessor:
                     last_error=reason[:200],
                 )
             )
-
-    async def _reject(self, row_id: int, channel: str, chat_key: str, reason: str) -> None:
-        log.warning("inbox row %s rejected: %s", row_id, reason)
-        now = self.app.clock.now()
-        async with self.app.db.transaction() as session:
-            rejected = await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
-                .values(
-                    status="rejected",
-                    handled_at=now,
-                    locked_until=None,
-                    lease_owner=None,
-                    last_error=reason[:200],
-                )
-            )
-            if rejected.rowcount == 1:  # type: ignore[attr-defined]
-                await tell_rejected(session, channel, chat_key, now, self.app.settings)
-        if self.on_committed is not None:
-            self.on_committed()
 
     async def _give_up(self, row_id: int, reason: str) -> None:
         log.error("inbox row %s failed for good: %s", row_id, reason)

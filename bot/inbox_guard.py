@@ -3,7 +3,8 @@
 - A *poison* update (handling it raised an error that retrying cannot fix, bot/failures.py) is
   marked `rejected` on its first try, with the error's class name as the reason (never the
   payload), and the sender is told kindly, in their language, when we know their chat (they
-  wrote to us before: their chat identity). The chat's next update is then free at once.
+  wrote to us before: their chat identity), once a minute at most. The chat's next update is
+  then free at once.
 - A *flood*: a chat that had `inbound_chat_per_minute` updates handled in the last minute gets
   its further updates marked `throttled` (kept in the inbox, not handled); the first throttled
   update of a minute is answered "Mohon tunggu sebentar…", the rest not at all. A person typing
@@ -12,30 +13,91 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator, normalise_language
+from bot.app import App
+from bot.i18n import N_, Translator, normalise_language
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.settings import Settings
 from models import ChatIdentity, Conversation, InboxUpdate, OutboxMessage
 
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[App, AsyncSession, Inbound], Awaitable[Sequence[OutboxMessage]]]
+
 FLOOD_WINDOW = timedelta(minutes=1)
 
-REJECTED_TEXT = (
+REJECTED_TEXT = N_(
     "Maaf, pesan itu tidak bisa kami proses. Silakan kirim lagi dengan cara lain, "
     "misalnya sebagai teks biasa."
 )
-THROTTLED_TEXT = (
+THROTTLED_TEXT = N_(
     "Mohon tunggu sebentar: pesan Anda datang terlalu cepat. "
     "Pesan berikutnya akan kami tanggapi setelah satu menit."
 )
 
 # Rows that count as handled for the flood limit (a rejected row was looked at too).
 _HANDLED = ("done", "rejected")
+
+
+async def dispatch_within_limit(
+    app: App, session: AsyncSession, chat_key: str, inbound: Inbound, dispatch: Dispatch
+) -> tuple[str, int]:
+    """Dispatch the update unless its chat is over the limit: (the row's status, replies)."""
+    now = app.clock.now()
+    over, told = await flood_state(session, chat_key, now, app.settings)
+    if not over:
+        return "done", len(await dispatch(app, session, inbound))
+    if told:
+        return "throttled", 0
+    await tell_throttled(session, inbound, now, app.settings)
+    return "throttled", 1
+
+
+async def reject(app: App, row_id: int, channel: str, chat_key: str, reason: str) -> None:
+    """Set a poison row aside (if it is still pending) and tell its sender, in one transaction."""
+    log.warning("inbox row %s rejected: %s", row_id, reason)
+    now = app.clock.now()
+    async with app.db.transaction() as session:
+        rejected = await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+            .values(
+                status="rejected",
+                handled_at=now,
+                locked_until=None,
+                lease_owner=None,
+                last_error=reason[:200],
+            )
+        )
+        if rejected.rowcount != 1:  # type: ignore[attr-defined]
+            return  # finished elsewhere meanwhile
+        if not await _rejected_lately(session, row_id, chat_key, now):
+            await tell_rejected(session, channel, chat_key, now, app.settings)
+
+
+async def _rejected_lately(
+    session: AsyncSession, row_id: int, chat_key: str, now: datetime
+) -> bool:
+    """Another update of the chat was rejected this minute: it was told already (a burst of
+    broken updates gets one notice, not one each)."""
+    found = await session.scalar(
+        select(InboxUpdate.id)
+        .where(
+            InboxUpdate.chat_key == chat_key,
+            InboxUpdate.status == "rejected",
+            InboxUpdate.handled_at >= now - FLOOD_WINDOW,
+            InboxUpdate.id != row_id,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 async def flood_state(

@@ -64,13 +64,19 @@ def _locked(limit: RateLimit, now: datetime, window: timedelta, most: int) -> St
     window is fixed (tries while locked do not extend it), so the lock lifts `window` after it
     began, whoever keeps trying."""
     if now - as_utc(limit.window_start) >= window:
-        limit.count, limit.window_start = 0, now
+        limit.count = 0  # over; the next wrong try opens a new window (_wrong)
     if limit.count < most:
         return None
     left = as_utc(limit.window_start) + window - now
     return StatusResult(
         "throttled", retry_after_minutes=max(1, -(-int(left.total_seconds()) // 60))
     )
+
+
+def _wrong(limit: RateLimit, now: datetime) -> None:
+    if limit.count == 0:
+        limit.window_start = now
+    limit.count += 1
 
 
 async def check_status(
@@ -109,9 +115,9 @@ async def check_status(
     else:
         ok = check_pin(case.reference, pin, case.pin_hash)
     if not ok or case is None:
-        chat_limit.count += 1
+        _wrong(chat_limit, now)
         if ref_limit is not None:
-            ref_limit.count += 1
+            _wrong(ref_limit, now)
         metrics.status_lookup("not_found")
         return StatusResult("not_found")
     metrics.status_lookup("found")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import pytest
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
@@ -35,6 +35,11 @@ USER = 501
         (ConnectionResetError(), TRANSIENT),
         (TimeoutError(), TRANSIENT),
         (RuntimeError("unknown"), TRANSIENT),
+        (
+            StatementError("binding", "INSERT", {}, UnicodeEncodeError("utf-8", "x", 0, 1, "")),
+            PERMANENT,
+        ),
+        (StatementError("binding", "INSERT", {}, ConnectionResetError()), TRANSIENT),
     ],
 )
 def test_one_table_says_which_errors_retrying_can_fix(error: Exception, verdict: str) -> None:
@@ -62,6 +67,17 @@ async def test_a_poison_update_is_rejected_at_once_and_never_holds_back_the_next
     notice = [t for t in texts if "could not process that message" in t]
     assert len(notice) == 1  # kindly, in the resident's language
     assert texts.index(notice[0]) == len(texts) - 2  # and the /start after it was answered
+
+
+async def test_a_burst_of_poison_updates_gets_one_notice(app: App) -> None:
+    await store_updates(app, message(USER, text="/start"))
+    await handle_all(app)
+    broken = [message(USER, location={"latitude": "abc", "longitude": 1}) for _ in range(10)]
+    await store_updates(app, *broken)
+    await handle_all(app)
+    assert [r.status for r in await inbox_rows(app)][1:] == ["rejected"] * 10
+    texts = await queued_texts(app, USER)
+    assert sum("tidak bisa kami proses" in t for t in texts) == 1
 
 
 async def test_a_poison_update_of_a_stranger_is_rejected_without_an_answer(app: App) -> None:

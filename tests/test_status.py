@@ -148,3 +148,24 @@ async def test_wrong_pins_from_many_chats_lock_the_reference_for_a_while(
     clock.advance(timedelta(minutes=app.settings.status_reference_lock_minutes))
     await owner.text(f"/status {reference} {pin}")
     assert reference in owner.texts and "Terlalu" not in owner.texts
+
+
+async def test_the_reference_lock_lasts_its_minutes_from_the_first_wrong_pin_only(
+    app: App, clock: FixedClock
+) -> None:
+    _, reference, pin = await _reported(app)
+    wrong = "000000" if pin != "000000" else "111111"
+    owner = Chat(app, user_id="owner")
+    await owner.text(f"/status {reference} {pin}")  # a right look-up opens no window
+    clock.advance(timedelta(minutes=10))
+    for n in range(app.settings.status_reference_max_failures):
+        await Chat(app, user_id=f"g{n}").text(f"/status {reference} {wrong}")
+    lock = timedelta(minutes=app.settings.status_reference_lock_minutes)
+    clock.advance(lock - timedelta(minutes=1))
+    # Guessing on while locked: refused, not counted, and the lock does not grow.
+    await Chat(app, user_id="late-guesser").text(f"/status {reference} {wrong}")
+    await owner.text(f"/status {reference} {pin}")
+    assert "Terlalu banyak percobaan" in owner.texts and "1 menit" in owner.texts
+    clock.advance(timedelta(minutes=1))
+    await owner.text(f"/status {reference} {pin}")
+    assert reference in owner.texts
