@@ -183,7 +183,7 @@ class BotApiServer:
             if isinstance(markup, dict):
                 message["reply_markup"] = markup
             self.state.chats.setdefault(chat_id, []).append(message)
-            return dict(message)
+            return _as_returned(message)
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> JSONResponse:
         return _ok(self._store_message(params, {"text": params.get("text", "")}))
@@ -209,7 +209,7 @@ class BotApiServer:
                     message["reply_markup"] = markup
                 else:
                     message.pop("reply_markup", None)
-                return _ok(dict(message))
+                return _ok(_as_returned(message))
         return _error(400, "Bad Request: message to edit not found")
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> JSONResponse:
@@ -232,6 +232,18 @@ class BotApiServer:
             if params.get("drop_pending_updates"):
                 self.state.updates.clear()
         return _ok(True)
+
+
+def _as_returned(message: dict[str, Any]) -> dict[str, Any]:
+    """The Message Telegram answers: its `reply_markup` is only ever an inline keyboard.
+
+    A reply keyboard (the contact button) or its removal shows under the person's input field
+    (kept in the chat for tests to read), but is not part of the returned Message.
+    """
+    returned = dict(message)
+    if "inline_keyboard" not in (returned.get("reply_markup") or {}):
+        returned.pop("reply_markup", None)
+    return returned
 
 
 def _ok(result: Any) -> JSONResponse:
