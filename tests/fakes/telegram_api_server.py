@@ -42,6 +42,7 @@ class Fault:
     status: int
     retry_after: int | None
     description: str
+    chat_id: int | None = None  # only calls to this chat (None: any)
 
 
 @dataclass
@@ -113,7 +114,7 @@ class BotApiServer:
         if hung and await request.is_disconnected():
             # The caller gave up (killed, timed out) while we hung: nothing is delivered.
             return _error(499, "client went away")
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
             extra = {"retry_after": fault.retry_after} if fault.retry_after else None
             return _error(fault.status, fault.description, extra)
@@ -132,15 +133,16 @@ class BotApiServer:
         result: JSONResponse = await handler(params)
         return result
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
         with self._lock:
             for key in (method, "*"):
                 faults = self.state.faults.get(key) or []
-                if faults:
-                    fault = faults[0]
+                for fault in faults:
+                    if fault.chat_id is not None and str(fault.chat_id) != str(chat_id):
+                        continue
                     fault.remaining -= 1
                     if fault.remaining <= 0:
-                        faults.pop(0)
+                        faults.remove(fault)
                     return fault
         return None
 

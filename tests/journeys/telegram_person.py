@@ -154,7 +154,11 @@ class TelegramPerson:
             fresh = self.texts()[start:]
             return next((t for t in fresh if all(w in normalised(t) for w in wanted)), "")
 
-        text: str = await self.fake.await_for(arrived, within=within)
+        try:
+            text: str = await self.fake.await_for(arrived, within=within)
+        except AssertionError:
+            seen = self.texts()[start:]
+            raise AssertionError(f"{self.user_id} did not hear {words}; heard {seen}") from None
         self.read_up_to = len(self.texts())
         return text
 

@@ -161,6 +161,13 @@ async def test_an_untouched_case_escalates_by_an_operators_catch_up_run(world: W
     record("actions, quickest report (Telegram)", resident.actions)
     await cadre.hear("Ada laporan baru", reference)  # and nobody touches it
 
+    # Telegram makes the coordinator's next message wait 10 minutes (a flood limit): it must not
+    # hold back what comes after it for that long (issue 15 #2, head-of-line blocking).
+    assert world.telegram is not None
+    world.telegram.fail_next(
+        "sendMessage", status=429, retry_after=600, chat_id=coordinator.user_id
+    )
+    assert await coordinator.type("/kasus") == ""  # its answer waits out the 429
     for person in (cadre, coordinator, dinas):
         person.catch_up()
     later = (datetime.now(UTC) + timedelta(days=15)).isoformat()
@@ -168,6 +175,7 @@ async def test_an_untouched_case_escalates_by_an_operators_catch_up_run(world: W
     finished = time.monotonic()
     # Queued for now, not for 15 days later, and nothing holds them back (issue 15 #2).
     assert reference in await coordinator.hear(reference)
+    assert not any("masih terbuka" in text for text in coordinator.texts())  # still held
     assert "Dinas" in await dinas.hear("Eskalasi", reference)
     record("seconds from a catch-up sweep to the Dinas' chat", time.monotonic() - finished, "s")
     assert "to_dinas=1" in swept.stdout, swept.stdout
