@@ -117,6 +117,13 @@ async def test_staff_link_a_resident_reports_and_the_cadre_handles_the_case(worl
     assert len(sends) == 2  # Telegram cannot remove a reply keyboard and show buttons at once
     record("first→last message of a 2-message reply (Telegram)", sends[-1] - sends[0], "s")
 
+    # "Maaf" and the question asked again come as one message too (issue 15 #5).
+    newcomer = TelegramPerson(world, 5202)
+    await newcomer.start()
+    sorry = await newcomer.type("hmm")
+    assert "Maaf" in sorry and "dalam bahaya SEKARANG" in sorry, sorry
+    assert [c.method for c in newcomer.last_calls] == ["sendMessage"]
+
     # A contact card of someone else never links (the resident forwards the cadre's card).
     resident = TelegramPerson(world, 5201)
     assert "terhubung" not in await resident.forward_contact_of("+6281200000101", 5101)
