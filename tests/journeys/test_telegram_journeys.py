@@ -75,6 +75,7 @@ async def link_from_start(person: TelegramPerson) -> None:
     assert [c.method for c in person.last_calls] == ["sendMessage"]
     linked = await person.share_own_contact()
     assert "sekarang terhubung sebagai petugas PATBM" in linked, linked  # issue 15 #1
+    assert "dibatalkan" not in linked  # they had answered nothing: no draft to speak of
     assert "Kasus saya" in person.labels()
 
 
@@ -202,7 +203,7 @@ async def test_an_untouched_case_escalates_by_an_operators_catch_up_run(world: W
     digested = await world.patbm_async("jobs", "run", "digest", "--at", later)
     assert "digests=2" in digested.stdout, digested.stdout
     for person in (coordinator, dinas):
-        digest = await person.hear(reference)
+        digest = await person.hear("Ringkasan harian", reference)
         assert STORY not in digest and codes_shown(digest) == [], digest
 
     queued = await world.outbox_count()
