@@ -16,6 +16,7 @@ tests and `patbm run` subprocesses, and a test may block without starving it.
         fake.fail_next("sendMessage", 2, status=429, retry_after=1)   # or status=500 / 403 / 400
         fake.fail_next("sendMessage", status=429, retry_after=600, chat_id=1001)  # one chat
         fake.hang("sendMessage")                  # calls block until fake.release("sendMessage")
+        fake.abandoned                            # held calls whose caller died (not delivered)
         fake.block_chat(1001)                     # 403 "bot was blocked by the user"
         await fake.await_for(cond, within=10)     # wait_for, from an async test
         fake.make_update(1001, fake.message_body(1001, text="hi"))   # an update to POST to a
@@ -223,6 +224,12 @@ class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
     def calls(self) -> list[Call]:
         with self._lock:
             return list(self.state.calls)
+
+    @property
+    def abandoned(self) -> list[Call]:
+        """Calls held by `hang` whose caller went away (killed): never delivered."""
+        with self._lock:
+            return list(self.state.abandoned)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

@@ -54,6 +54,7 @@ class State:
     next_message_id: dict[int, int] = field(default_factory=dict)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     hanging: set[str] = field(default_factory=set)
+    abandoned: list[Call] = field(default_factory=list)  # held calls whose caller went away
     blocked: set[int] = field(default_factory=set)
     unknown: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
@@ -110,9 +111,13 @@ class BotApiServer:
             if not hanging:
                 break
             hung = True
+            if await request.is_disconnected():
+                break
             await asyncio.sleep(0.02)
         if hung and await request.is_disconnected():
             # The caller gave up (killed, timed out) while we hung: nothing is delivered.
+            with self._lock:
+                self.state.abandoned.append(Call(method, params, time.monotonic()))
             return _error(499, "client went away")
         fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:

@@ -229,8 +229,9 @@ async def test_a_reply_in_flight_at_kill_9_arrives_within_5_s_of_the_restart(
     telegram.text_update(resident.user_id, "/start")
     await telegram.await_for(lambda: telegram.calls_to("sendMessage"), within=60)
     await world.kill()
+    await telegram.await_for(lambda: telegram.abandoned, within=30)  # the fake saw it go
     telegram.release("sendMessage")
-    assert resident.messages() == []  # the caller went away: nothing was delivered
+    assert resident.messages() == []  # nothing was delivered
     sends = len(telegram.calls_to("sendMessage"))
 
     await world.start()

@@ -54,6 +54,7 @@ async def test_a_whatsapp_report_reaches_the_cadre_who_accepts_it(world: World) 
     resident = WhatsAppPerson(world, RESIDENT)
     welcome = await resident.say("Halo")
     assert "dalam bahaya SEKARANG" in welcome and "/daftar" in welcome
+    assert len(resident.messages()) == 1  # the welcome and the first question: one message
     for words in ("tidak sekarang", "kekerasan fisik", "lanjut", "6-12", "perempuan"):
         await resident.press(words)
     await resident.press("telanaipura")  # the 10-row list pages the 11 kecamatan
