@@ -61,6 +61,8 @@ class WhatsAppPerson:
     # -- acting -------------------------------------------------------------------------------
 
     async def _post(self, value: wa.Value, wamid: str) -> str:
+        # Sent now, as a phone does (the payload builders' fixed time is the unit tests' clock).
+        value["messages"][0]["timestamp"] = str(int(time.time()))
         body = wa.envelope(value)
         async with httpx.AsyncClient(base_url=self.world.running.url, timeout=30) as client:
             response = await client.post(
