@@ -10,7 +10,8 @@
   forwarded card of someone else carries another id or none) AND the number belongs to an
   active staff member. That holds at any point of any flow (`link_own_contact`, called by the
   router before the flow): a cadre who pressed START and sees the resident's first question
-  just shares their contact. A resident draft in progress is discarded, and the reply says so:
+  just shares their contact. A resident draft in progress is discarded, and the reply says so
+  (a draft still at its first question holds nothing and is not mentioned):
   staff are then shown their menu, and a half-filled report kept under it would catch their
   next typed words. Anything else links nothing and says so kindly (in the report flow the
   report's own "not needed" answer). Logs carry ids only, never the number.
@@ -26,6 +27,7 @@ from bot.staff import find_by_phone, redeem_invite
 from handlers import general
 from handlers.base import Turn, command, flow
 from handlers.report.labels import FLOW as REPORT_FLOW
+from handlers.report.labels import STEPS as REPORT_STEPS
 from models import Staff
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,9 @@ def _link(turn: Turn, staff: Staff) -> None:
     turn.staff = staff
     # The /daftar flow showed a reply keyboard (the contact button) that must go away.
     had_contact_keyboard = turn.state.flow == FLOW
-    had_draft = turn.state.flow == REPORT_FLOW
+    # A draft still at its first question holds no answer: a cadre who pressed START and
+    # shares their contact is not told that "the report being filled in" was cancelled.
+    had_draft = turn.state.flow == REPORT_FLOW and turn.state.step != REPORT_STEPS[0]
     turn.state.reset()
     log.info("chat identity %s linked to staff %s", turn.identity.id, staff.id)
     text = turn.t(

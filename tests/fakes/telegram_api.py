@@ -14,7 +14,9 @@ tests and `patbm run` subprocesses, and a test may block without starving it.
         fake.messages(1001)                       # the chat's current messages (edits applied)
         fake.calls_to("sendMessage")              # every recorded call, params decoded
         fake.fail_next("sendMessage", 2, status=429, retry_after=1)   # or status=500 / 403 / 400
+        fake.fail_next("sendMessage", status=429, retry_after=600, chat_id=1001)  # one chat
         fake.hang("sendMessage")                  # calls block until fake.release("sendMessage")
+        fake.abandoned                            # held calls whose caller died (not delivered)
         fake.block_chat(1001)                     # 403 "bot was blocked by the user"
         await fake.await_for(cond, within=10)     # wait_for, from an async test
         fake.make_update(1001, fake.message_body(1001, text="hi"))   # an update to POST to a
@@ -184,8 +186,10 @@ class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
         status: int = 429,
         retry_after: int | None = 1,
         description: str | None = None,
+        chat_id: int | None = None,
     ) -> None:
-        """The next `count` calls of `method` ("*" for any) answer this error."""
+        """The next `count` calls of `method` ("*" for any; to `chat_id` only, when given)
+        answer this error."""
         text = description or {
             429: f"Too Many Requests: retry after {retry_after}",
             403: "Forbidden: bot was blocked by the user",
@@ -193,7 +197,7 @@ class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
         }.get(status, "Internal Server Error")
         with self._lock:
             self.state.faults.setdefault(method, []).append(
-                Fault(count, status, retry_after if status == 429 else None, text)
+                Fault(count, status, retry_after if status == 429 else None, text, chat_id)
             )
 
     def hang(self, method: str) -> None:
@@ -220,6 +224,12 @@ class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
     def calls(self) -> list[Call]:
         with self._lock:
             return list(self.state.calls)
+
+    @property
+    def abandoned(self) -> list[Call]:
+        """Calls held by `hang` whose caller went away (killed): never delivered."""
+        with self._lock:
+            return list(self.state.abandoned)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]

@@ -42,6 +42,7 @@ class Fault:
     status: int
     retry_after: int | None
     description: str
+    chat_id: int | None = None  # only calls to this chat (None: any)
 
 
 @dataclass
@@ -53,6 +54,7 @@ class State:
     next_message_id: dict[int, int] = field(default_factory=dict)
     faults: dict[str, list[Fault]] = field(default_factory=dict)
     hanging: set[str] = field(default_factory=set)
+    abandoned: list[Call] = field(default_factory=list)  # held calls whose caller went away
     blocked: set[int] = field(default_factory=set)
     unknown: set[int] = field(default_factory=set)
     webhook: dict[str, Any] | None = None
@@ -109,11 +111,15 @@ class BotApiServer:
             if not hanging:
                 break
             hung = True
+            if await request.is_disconnected():
+                break
             await asyncio.sleep(0.02)
         if hung and await request.is_disconnected():
             # The caller gave up (killed, timed out) while we hung: nothing is delivered.
+            with self._lock:
+                self.state.abandoned.append(Call(method, params, time.monotonic()))
             return _error(499, "client went away")
-        fault = self._take_fault(method)
+        fault = self._take_fault(method, params.get("chat_id"))
         if fault is not None:
             extra = {"retry_after": fault.retry_after} if fault.retry_after else None
             return _error(fault.status, fault.description, extra)
@@ -132,15 +138,16 @@ class BotApiServer:
         result: JSONResponse = await handler(params)
         return result
 
-    def _take_fault(self, method: str) -> Fault | None:
+    def _take_fault(self, method: str, chat_id: Any) -> Fault | None:
         with self._lock:
             for key in (method, "*"):
                 faults = self.state.faults.get(key) or []
-                if faults:
-                    fault = faults[0]
+                for fault in faults:
+                    if fault.chat_id is not None and str(fault.chat_id) != str(chat_id):
+                        continue
                     fault.remaining -= 1
                     if fault.remaining <= 0:
-                        faults.pop(0)
+                        faults.remove(fault)
                     return fault
         return None
 
@@ -183,12 +190,7 @@ class BotApiServer:
             if isinstance(markup, dict):
                 message["reply_markup"] = markup
             self.state.chats.setdefault(chat_id, []).append(message)
-            returned = dict(message)
-            if isinstance(markup, dict) and "inline_keyboard" not in markup:
-                # As Telegram: a Message carries only an inline keyboard, never a reply keyboard
-                # (PTB fails to read one: KeyError 'inline_keyboard').
-                returned.pop("reply_markup")
-            return returned
+            return _as_returned(message)
 
     async def _api_sendMessage(self, params: dict[str, Any]) -> JSONResponse:
         return _ok(self._store_message(params, {"text": params.get("text", "")}))
@@ -214,7 +216,7 @@ class BotApiServer:
                     message["reply_markup"] = markup
                 else:
                     message.pop("reply_markup", None)
-                return _ok(dict(message))
+                return _ok(_as_returned(message))
         return _error(400, "Bad Request: message to edit not found")
 
     async def _api_editMessageText(self, params: dict[str, Any]) -> JSONResponse:
@@ -237,6 +239,18 @@ class BotApiServer:
             if params.get("drop_pending_updates"):
                 self.state.updates.clear()
         return _ok(True)
+
+
+def _as_returned(message: dict[str, Any]) -> dict[str, Any]:
+    """The Message Telegram answers: its `reply_markup` is only ever an inline keyboard.
+
+    A reply keyboard (the contact button) or its removal shows under the person's input field
+    (kept in the chat for tests to read), but is not part of the returned Message.
+    """
+    returned = dict(message)
+    if "inline_keyboard" not in (returned.get("reply_markup") or {}):
+        returned.pop("reply_markup", None)
+    return returned
 
 
 def _ok(result: Any) -> JSONResponse:
