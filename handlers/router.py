@@ -11,6 +11,7 @@ from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
 HANDLER_MODULES = (
     "handlers.general",
     "handlers.report",
+    "handlers.intake",
     "handlers.status",
     "handlers.staff",
     "handlers.relay",
