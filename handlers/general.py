@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from bot.i18n import LANGUAGES, normalise_language
-from bot.messages import Option
-from handlers import status
 from bot.intake import may_record
-from handlers import intake
+from bot.messages import Option
+from handlers import intake, status
 from handlers.base import STAFF_COMMANDS, Turn, command, option_prefix
 from handlers.intake.labels import FLOW as INTAKE_FLOW
-from handlers.report import start_report
 from handlers.report import prompt_current as report_prompt
+from handlers.report import start_report
 from handlers.report.labels import FLOW as REPORT_FLOW
 from models import Staff
 
