@@ -89,6 +89,8 @@ class CaseRow:
     accepted_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    # laporan_warga or dicatat_kader (issue 18); last, so positional readers stay as they were.
+    source: str = "laporan_warga"
 
     @property
     def hours_to_accept(self) -> float | None:
@@ -129,6 +131,7 @@ async def load_case_rows(session: AsyncSession, period: Period) -> list[CaseRow]
             Case.accepted_at,
             Case.resolved_at,
             Case.closed_at,
+            Case.source,
         )
         .outerjoin(Staff, Staff.id == Case.assignee_id)
         .order_by(Case.created_at, Case.id)
@@ -162,6 +165,7 @@ async def load_case_rows(session: AsyncSession, period: Period) -> list[CaseRow]
                 accepted_at=r[14],
                 resolved_at=r[15],
                 closed_at=r[16],
+                source=r[17],
             )
         )
     return rows

@@ -15,7 +15,7 @@ from bot.followup import FollowUpCounts
 from bot.i18n import Translator
 from bot.reporting import CaseRow
 from bot.tables import text_table
-from models import CaseStatus, FollowUpAnswer
+from models import CaseSource, CaseStatus, FollowUpAnswer
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Stats:
     by_kecamatan: list[tuple[str, int]]
     by_status: list[tuple[str, int]]
     by_priority: list[tuple[str, int]]
+    by_source: list[tuple[str, int]]
     accepted: int
     median_hours_to_accept: float | None
     resolved: int
@@ -62,6 +63,7 @@ def compute(
         names.setdefault(row.kecamatan_code, row.kecamatan_name or row.kecamatan_code)
     statuses = Counter(row.status for row in rows)
     priorities = Counter(row.priority for row in rows)
+    sources = Counter(row.source for row in rows)
     accept_hours = [h for row in rows if (h := row.hours_to_accept) is not None]
     resolve_days = [d for row in rows if (d := row.days_to_resolve) is not None]
     known_statuses = [s.value for s in CaseStatus]
@@ -80,6 +82,11 @@ def compute(
         by_priority=[
             (_capital(vocabulary.PRIORITIES.label(t, p)), n) for p, n in sorted(priorities.items())
         ],
+        # Both sources always shown: a 0 says cadres recorded nothing, not that it was not counted.
+        by_source=[
+            (vocabulary.CASE_SOURCES.label(t, code), sources.get(code, 0))
+            for code in vocabulary.CASE_SOURCES.codes()
+        ],
         accepted=len(accept_hours),
         median_hours_to_accept=_median(accept_hours),
         resolved=len(resolve_days),
@@ -87,6 +94,16 @@ def compute(
         escalated=sum(1 for row in rows if row.escalated),
         language=t.language,
     )
+
+
+def new_by_source_lines(t: Translator, by_source: Mapping[str, int]) -> list[str]:
+    """How the new cases came in: through the bot, or recorded by a cadre (only when any did)."""
+    if not by_source.get(CaseSource.DICATAT_KADER):
+        return []
+    return [
+        f"  - {vocabulary.CASE_SOURCES.label(t, code)}: {by_source.get(code, 0)}"
+        for code in vocabulary.CASE_SOURCES.codes()
+    ]
 
 
 def _share(count: int, total: int) -> str:
@@ -128,6 +145,7 @@ def render(stats: Stats, followups: FollowUpCounts | None = None) -> str:
     block(t("Kecamatan"), stats.by_kecamatan)
     block(t("Status"), stats.by_status)
     block(t("Prioritas"), stats.by_priority)
+    block(t("Sumber informasi"), stats.by_source)
     accept = resolve = "-"
     if stats.median_hours_to_accept is not None:
         hours = round(stats.median_hours_to_accept, 1)

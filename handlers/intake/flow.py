@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
+from bot.i18n import N_
 from bot.intake import cadre_choices, may_record, record_case
 from bot.messages import Option
 from bot.references import make_pin
@@ -21,6 +22,9 @@ from models import Staff, StaffRole
 
 log = logging.getLogger(__name__)
 START_OPTION = f"{PREFIX}:start"
+# A coordinator's choice of cadre: the one routing would pick is marked and comes first.
+SUGGESTED_LABEL = N_("★ {name} · {n} kasus")
+CADRE_LABEL = N_("{name} · {n} kasus")
 
 
 async def build_ctx(turn: Turn, staff: Staff, state: ConversationState) -> IntakeCtx:
@@ -40,7 +44,7 @@ async def build_ctx(turn: Turn, staff: Staff, state: ConversationState) -> Intak
     if coordinator and kelurahan:
         for n, choice in enumerate(await cadre_choices(turn.session, str(kelurahan))):
             label = turn.t(
-                "★ {name} · {n} kasus" if n == 0 else "{name} · {n} kasus",
+                SUGGESTED_LABEL if n == 0 else CADRE_LABEL,
                 name=choice.staff.name,
                 n=choice.open_cases,
             )

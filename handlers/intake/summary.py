@@ -31,6 +31,7 @@ def summary_text(data: dict[str, Any], ctx: Ctx) -> str:
     kel = areas.get(data.get("kel")) if areas else None
     kec = areas.get(kel.parent) if areas and kel else None
     skipped = t("(dilewati)")
+    area = f"{kel.name if kel else '?'}, {kec.name if kec else '?'}"
     sex, disability = data.get("sex"), data.get("disab")
     description = str(data.get("desc") or "")
     if len(description) > _PREVIEW:
@@ -54,10 +55,7 @@ def summary_text(data: dict[str, Any], ctx: Ctx) -> str:
             value=vocabulary.CATEGORIES.labels(t, data.get("cat"), skipped),
         ),
         victim,
-        t(
-            "Kelurahan, kecamatan: {value}",
-            value=f"{kel.name if kel else '?'}, {kec.name if kec else '?'}",
-        ),
+        t("Kelurahan, kecamatan: {value}", value=area),
         t("RT/RW atau patokan: {value}", value=data.get("loc") or skipped),
     ]
     if data.get("point"):
