@@ -113,7 +113,7 @@ async def test_danger_gives_the_numbers_and_tells_the_dinas_at_once(app: App) ->
     world = await build_world(app)
     cadre = Cadre(Chat(app, user_id=world.chats[world.kader_a]))
     await cadre.text("/lapor")
-    said = await cadre.press("Ya, ada bahaya")
+    said = await cadre.press("Ya, bahaya sekarang")
     assert "112" in said
     for label in ("Kekerasan seksual", "13–17 tahun", "Perempuan"):
         await cadre.press(label)

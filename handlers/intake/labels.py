@@ -45,7 +45,7 @@ OPTIONAL_STEPS = frozenset({"when", "desc", "place", "rel"})
 CHAINED = frozenset({"kelpick", "teller"})
 
 DANGER = {
-    "y": N_("Ya, ada bahaya sekarang"),
+    "y": N_("Ya, bahaya sekarang"),
     "n": N_("Tidak sekarang"),
     AS_RESIDENT: N_("Sebagai warga"),
 }
@@ -91,7 +91,7 @@ SUMMARY_ACTIONS = {
 # The summary's edit menu: field -> (step to ask, label).
 EDITABLE = {
     "cat": ("cat", N_("Bentuk kekerasan")),
-    "victim": ("age", N_("Usia dan jenis kelamin korban")),
+    "victim": ("age", N_("Usia/kelamin korban")),
     "area": ("kelpick", N_("Kelurahan dan RT/RW")),
     "when": ("when", N_("Waktu kejadian")),
     "desc": ("desc", N_("Cerita kejadian")),
