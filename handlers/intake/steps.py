@@ -255,6 +255,11 @@ def _media(state: ConversationState, inbound: Inbound, ctx: IntakeCtx) -> Outcom
     if taken.refusal is not None:
         out.say(taken.refusal)
         return reprompt(state, ctx, out)
+    if at_story and taken.story_added:
+        # A photo or voice note with its caption is the story: on to the next question (more
+        # files are still kept at any step).
+        out.say(ctx.t("Bukti dan ceritanya diterima."))
+        return advance(state, "desc", ctx, out)
     if at_story:
         out.say(story_media_text(taken, ctx), options_for("desc", state.data, ctx))
         return out
