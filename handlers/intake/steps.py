@@ -44,7 +44,7 @@ from handlers.intake.prompts import options_for
 from handlers.intake.summary import parse_source_contact
 from handlers.report.areas import match_places
 from handlers.report.context import Outcome, has_words, simplify
-from handlers.report.matching import match_typed, plain_number
+from handlers.report.matching import looks_like_a_number, match_typed, plain_number
 from handlers.report.media import story_media_text, take_media
 from handlers.report.prompts import emergency_text
 from handlers.report.steps import age_group, typed_categories
@@ -91,7 +91,7 @@ def handle(state: ConversationState, inbound: Inbound, ctx: IntakeCtx) -> Outcom
 
 def _typed(state: ConversationState, step: str, text: str, ctx: IntakeCtx) -> Outcome:
     data = state.data
-    if step == "kel" and has_words(text):
+    if step == "kel" and has_words(text) and not looks_like_a_number(text):
         # Typing the RT/RW at the cadre's own kelurahan confirms it: one answer, not two.
         data["loc"] = text[:300]
         return advance(state, "kel", ctx)
