@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from bot.app import App
 from models import CaseSource, CaseStatus
@@ -158,3 +159,41 @@ async def test_residents_and_staff_who_choose_so_get_the_resident_flow(app: App)
     assert (await cadre.chat.state()).flow == "intake"  # type: ignore[union-attr]
     await cadre.press("Sebagai warga")
     assert (await cadre.chat.state()).flow == "report"  # type: ignore[union-attr]
+
+
+async def test_a_recorded_case_follows_the_ladder_of_an_accepted_case(app: App) -> None:
+    from bot.escalation import sweep
+
+    world = await build_world(app)
+    await record_everything(Cadre(Chat(app, user_id=world.chats[world.kader_a])))
+    case = await only_case(app)
+    assert case.due_at is not None
+    app.clock.set(case.due_at + timedelta(minutes=1))  # type: ignore[attr-defined]
+    result = await sweep(app, app.clock.now())
+    assert result.acted >= 1 and case.id in result.case_ids
+    later = await only_case(app)
+    assert later.due_at is not None and later.due_at > case.due_at
+
+
+async def test_changing_answers_from_the_summary(app: App) -> None:
+    world = await build_world(app)
+    cadre = Cadre(Chat(app, user_id=world.chats[world.kader_a]))
+    await cadre.text("/lapor")
+    for label in ("Tidak sekarang", "Kekerasan fisik", "6–12 tahun", "Perempuan", "✅"):
+        await cadre.press(label)
+    for label in ("Lewati", "Lewati", "Lewati", "Lewati", "Korban", "Bertemu, jangan"):
+        await cadre.press(label)
+    await cadre.press("Ubah")
+    await cadre.press("Bentuk kekerasan")
+    await cadre.press("Kekerasan psikis")  # several may be chosen when changing
+    summary = await cadre.press("Lanjut")
+    assert "Kekerasan fisik, Kekerasan psikis" in summary
+    await cadre.press("Ubah")
+    await cadre.press("Usia/kelamin korban")
+    await cadre.text("15")
+    summary = await cadre.press("Laki-laki, disabilitas")
+    assert "13–17 tahun, Laki-laki (15 tahun), penyandang disabilitas" in summary
+    await cadre.press("Simpan kasus")
+    case = await only_case(app)
+    assert case.categories == ["fisik", "psikis"] and case.victim_sex == "l"
+    assert case.source_consent is False and case.victim_age_years == 15
