@@ -10,15 +10,16 @@ from sqlalchemy import update
 from bot.app import App
 from bot.channels.whatsapp_render import BUTTON_TITLE, ROW_TITLE, render
 from bot.i18n import Translator
+from bot.messages import Reply
 from handlers.intake.context import IntakeCtx
 from handlers.intake.labels import PLACES, RELATIONS, STEPS
 from handlers.intake.prompts import prompt
 from handlers.report.area_cache import AREA_INDEXES
 from handlers.report.labels import EDITABLE as EDITS
-from models import Staff
+from models import ChatIdentity, Staff
 from tests.casework_fixtures import KEC1, KEL1, build_world
 from tests.fakes.whatsapp_api import limit_problems
-from tests.intake_support import Cadre
+from tests.intake_support import Cadre, record_everything
 from tests.report_support import Chat
 
 SHARED = {
@@ -76,3 +77,34 @@ async def test_an_english_speaking_cadre_records_in_english(app: App) -> None:
     await cadre.press("Not right now")
     await cadre.press("Physical violence")
     assert "age group" in cadre.chat.texts
+
+
+async def test_a_cadre_records_on_whatsapp_within_its_limits(app: App) -> None:
+    world = await build_world(app)
+    async with app.db.transaction() as session:
+        session.add(
+            ChatIdentity(
+                channel="whatsapp",
+                external_id="6281200000001",
+                chat_id="6281200000001",
+                staff_id=world.kader_a,
+                created_at=app.clock.now(),
+            )
+        )
+    chat = Chat(app, user_id="6281200000001", channel="whatsapp")
+    seen: list[Reply] = []
+    original = chat.send
+
+    async def send(**fields: Any) -> list[Reply]:
+        replies = await original(**fields)
+        seen.extend(replies)
+        return replies
+
+    chat.send = send  # type: ignore[method-assign]
+    cadre = Cadre(chat)
+    confirmation = await record_everything(cadre)
+    assert "/status" in confirmation and cadre.actions <= 14
+    t = Translator("id")
+    for reply in seen:
+        for message in render(reply, t):
+            assert limit_problems(message) == [], message
