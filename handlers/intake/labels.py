@@ -41,8 +41,6 @@ STEPS = (
 # Someone in danger now: the case is recorded in short, like the resident's.
 SHORT_VERSION_SKIPS = frozenset({"when", "place", "rel"})
 OPTIONAL_STEPS = frozenset({"when", "desc", "place", "rel"})
-# While changing one answer from the summary, these go on to the question that belongs with them.
-CHAINED = frozenset({"kelpick", "teller"})
 
 DANGER = {
     "y": N_("Ya, bahaya sekarang"),

@@ -44,6 +44,7 @@ from handlers.intake.prompts import options_for
 from handlers.intake.summary import parse_source_contact
 from handlers.report.areas import match_places
 from handlers.report.context import Outcome, has_words, simplify
+from handlers.report.labels import MAX_DESCRIPTION, MAX_LOCATION_DETAIL
 from handlers.report.matching import looks_like_a_number, match_typed, plain_number
 from handlers.report.media import story_media_text, take_media
 from handlers.report.prompts import emergency_text
@@ -93,7 +94,7 @@ def _typed(state: ConversationState, step: str, text: str, ctx: IntakeCtx) -> Ou
     data = state.data
     if step == "kel" and has_words(text) and not looks_like_a_number(text):
         # Typing the RT/RW at the cadre's own kelurahan confirms it: one answer, not two.
-        data["loc"] = text[:300]
+        data["loc"] = text[:MAX_LOCATION_DETAIL]
         return advance(state, "kel", ctx)
     if step == "kelpick" and has_words(text):
         hits = match_places(text, ctx.kelurahan_choices())
@@ -101,7 +102,7 @@ def _typed(state: ConversationState, step: str, text: str, ctx: IntakeCtx) -> Ou
     if step == "desc" and has_words(text):
         earlier = str(data.get("desc") or "")
         joined = f"{earlier}\n{text}" if earlier and not data.get("editing") else text
-        data["desc"] = joined[:2000]
+        data["desc"] = joined[:MAX_DESCRIPTION]
         return advance(state, "desc", ctx)
     if step == "summary" and text:
         action = TYPED_ALIASES.get(simplify(text))

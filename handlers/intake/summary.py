@@ -6,12 +6,12 @@ import re
 from typing import Any
 
 from bot import vocabulary
+from bot.intake import MAX_NAME
 from handlers.intake.labels import HOW
 from handlers.report.context import Ctx, has_words
 
 _PREVIEW = 300
 _PHONE = re.compile(r"\+?[0-9][0-9 .-]{6,18}[0-9]")
-MAX_NAME = 80
 
 
 def parse_source_contact(text: str) -> tuple[str, str] | None:
