@@ -14,7 +14,7 @@ from bot import vocabulary
 from bot.case_buttons import CaseVerb, case_button
 from bot.i18n import Translator
 from bot.messages import Option, Reply
-from models import Case, CasePriority
+from models import Case, CasePriority, CaseSource
 
 
 class CaseSummary(Protocol):
@@ -111,11 +111,9 @@ def detail_text(t: Translator, case: Case, now: datetime, kelurahan: str) -> str
             "Hubungan pelaku: {relation}",
             relation=vocabulary.RELATIONS.label(t, case.perpetrator_relation),
         ),
-        t("Pelapor: {role}", role=vocabulary.REPORTER_ROLES.label(t, case.reporter_role)),
-        t(
-            "Pelapor bersedia dihubungi: {answer}",
-            answer=t("ya") if case.contact_consent else t("tidak"),
-        ),
+        *_victim_extra(t, case),
+        t("Sumber: {source}", source=vocabulary.CASE_SOURCES.label(t, case.source)),
+        *_reporter_lines(t, case),
         t("Bukti terlampir: {n}", n=len(evidence)),
         "",
         t("Cerita pelapor:"),
@@ -124,3 +122,46 @@ def detail_text(t: Translator, case: Case, now: datetime, kelurahan: str) -> str
     if case.outcome:
         lines += ["", t("Hasil: {outcome}", outcome=case.outcome)]
     return "\n".join(lines)
+
+
+def _victim_extra(t: Translator, case: Case) -> list[str]:
+    lines = []
+    if case.victim_age_years is not None:
+        lines.append(t("Usia korban (tahun): {n}", n=case.victim_age_years))
+    if case.victim_disability is not None:
+        answer = t("ya") if case.victim_disability else t("tidak")
+        lines.append(t("Korban penyandang disabilitas: {answer}", answer=answer))
+    return lines
+
+
+def _reporter_lines(t: Translator, case: Case) -> list[str]:
+    """A resident's role and consent, or who told the cadre, how, and their contact if given."""
+    if case.source != CaseSource.DICATAT_KADER:
+        return [
+            t("Pelapor: {role}", role=vocabulary.REPORTER_ROLES.label(t, case.reporter_role)),
+            t(
+                "Pelapor bersedia dihubungi: {answer}",
+                answer=t("ya") if case.contact_consent else t("tidak"),
+            ),
+        ]
+    lines = [
+        t(
+            "Yang memberi tahu kader: {teller} ({means})",
+            teller=vocabulary.SOURCE_TELLERS.label(t, case.source_teller),
+            means=vocabulary.SOURCE_MEANS.label(t, case.source_means),
+        ),
+        t(
+            "Sumber bersedia dihubungi kader: {answer}",
+            answer=t("ya") if case.source_consent else t("tidak"),
+        ),
+    ]
+    contact = case.source_contact if isinstance(case.source_contact, dict) else {}
+    if contact:
+        lines.append(
+            t(
+                "Kontak sumber: {name} {phone}",
+                name=contact.get("name") or "-",
+                phone=contact.get("phone") or "",
+            ).rstrip()
+        )
+    return lines

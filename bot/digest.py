@@ -40,6 +40,7 @@ from bot.i18n import Translator
 from bot.messages import Reply
 from bot.notify import notify_staff
 from bot.settings import Settings
+from bot.stats import new_by_source_lines
 from models import Area, OutboxMessage, Staff, StaffRole
 from models.case import OPEN_STATUSES
 
@@ -118,6 +119,7 @@ async def scope_digest_text(
     local = now.astimezone(settings.zone)
     lines = [title, t("Tanggal: {date}", date=local.strftime("%d-%m-%Y")), ""]
     lines.append(t("Laporan baru sejak kemarin: {n}", n=counts.new))
+    lines += new_by_source_lines(t, counts.new_by_source)
     lines.append(t("Kasus terbuka: {n}", n=counts.open))
     for status in OPEN_STATUSES:
         if counts.by_status.get(status):

@@ -30,6 +30,8 @@ class ScopeCounts:
     """The figures of one kecamatan, or of the city (the sum of its kecamatan)."""
 
     new: int = 0
+    # The new cases by source (laporan_warga, dicatat_kader): counted apart (issue 18).
+    new_by_source: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     overdue: int = 0
 
@@ -43,6 +45,7 @@ class ScopeCounts:
 
     def add(self, other: ScopeCounts) -> None:
         self.new += other.new
+        self.new_by_source.update(other.new_by_source)
         self.by_status.update(other.by_status)
         self.overdue += other.overdue
 
@@ -98,12 +101,14 @@ async def counts_per_kecamatan(
         counts.by_status[status] += n
         counts.overdue += int(overdue or 0)
     rows = await session.execute(
-        select(Case.kecamatan_code, func.count())
+        select(Case.kecamatan_code, Case.source, func.count())
         .where(Case.created_at >= now - timedelta(days=1), *scope)
-        .group_by(Case.kecamatan_code)
+        .group_by(Case.kecamatan_code, Case.source)
     )
-    for kecamatan, n in rows.all():
-        per.setdefault(kecamatan, ScopeCounts()).new += n
+    for kecamatan, source, n in rows.all():
+        counts = per.setdefault(kecamatan, ScopeCounts())
+        counts.new += n
+        counts.new_by_source[source] += n
     return per
 
 

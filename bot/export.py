@@ -72,6 +72,11 @@ COLUMNS: tuple[Column, ...] = (
         "status kasus saat ekspor",
         lambda r, z: v.STATUSES.simfoni(r.status),
     ),
+    Column(
+        "Sumber Informasi",
+        "laporan masyarakat lewat bot, atau dicatat kader PATBM yang menemui kasus",
+        lambda r, z: v.CASE_SOURCES.simfoni(r.source),
+    ),
     Column("Tingkat Eskalasi", "0 = tidak pernah dieskalasi", lambda r, z: r.escalation_level),
     Column(
         "Penanggung Jawab",

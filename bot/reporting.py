@@ -94,6 +94,8 @@ class CaseRow:
     accepted_at: datetime | None
     resolved_at: datetime | None
     closed_at: datetime | None
+    # laporan_warga or dicatat_kader (issue 18); last, so positional readers stay as they were.
+    source: str = "laporan_warga"
 
     @property
     def hours_to_accept(self) -> float | None:
@@ -137,6 +139,7 @@ async def load_case_rows(
             Case.accepted_at,
             Case.resolved_at,
             Case.closed_at,
+            Case.source,
         )
         .outerjoin(Staff, Staff.id == Case.assignee_id)
         .order_by(Case.created_at, Case.id)
@@ -172,6 +175,7 @@ async def load_case_rows(
                 accepted_at=r[14],
                 resolved_at=r[15],
                 closed_at=r[16],
+                source=r[17],
             )
         )
     return rows

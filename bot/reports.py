@@ -17,7 +17,7 @@ from bot.evidence_store import queue_evidence
 from bot.references import check_pin, hash_pin, make_pin, make_reference, prefix_for
 from bot.routing import route_new_case
 from bot.settings import Settings
-from models import Area, Case, CasePriority, CaseStatus
+from models import Area, Case, CasePriority, CaseSource, CaseStatus
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,7 @@ def _new_case(
         categories=list(draft.get("cat") or []),
         victim_age_group=draft.get("age") if draft.get("age") != "unk" else None,
         victim_sex=draft.get("sex") if draft.get("sex") != "unk" else None,
+        victim_age_years=draft.get("years"),
         place=draft.get("place"),
         perpetrator_relation=draft.get("rel"),
         incident_when=when or ("ongoing" if darurat else None),
@@ -100,6 +101,7 @@ def _new_case(
         ),
         reporter_role=draft.get("role"),
         anonymous=not consent,
+        source=CaseSource.LAPORAN_WARGA,
         contact_consent=consent,
         channel=channel,
         language=language,
@@ -121,10 +123,11 @@ def _pin_of(case: Case, draft: dict[str, Any]) -> str:
     return pin if pin and check_pin(case.reference, pin, case.pin_hash) else ""
 
 
-async def submit_report(
+async def create_case(
     session: AsyncSession,
     draft: dict[str, Any],
     *,
+    actor: Actor,
     channel: str,
     reporter_user_id: str,
     chat_id: str,
@@ -132,16 +135,18 @@ async def submit_report(
     now: datetime,
     settings: Settings,
     language: str = "id",
-) -> tuple[Case, str]:
-    """The case for this draft and its PIN, created once however often it is submitted.
+    fields: dict[str, Any] | None = None,
+) -> tuple[Case, str, bool]:
+    """The case for this draft, its PIN, and whether it was created now (False: it existed).
 
-    A second submission of the same key returns the existing case (its PIN only when the
-    draft still holds it: the PIN is stored hashed). Writes the case, its `created` event and,
-    through routing, the notifications, all in the caller's transaction.
+    Shared by the resident's report and the staff intake: the reference, the PIN, the `created`
+    event (by `actor`) and the evidence queue, in the caller's transaction; `fields` set columns
+    the resident's draft has no answer for (the source of a cadre's case). Who gets the case
+    is the caller's part.
     """
     existing = await _existing(session, submission_key)
     if existing is not None:
-        return existing, _pin_of(existing, draft)
+        return existing, _pin_of(existing, draft), False
     _check_draft(draft)
     kelurahan = await _checked_area(session, draft)
     pin = str(draft.get("pin") or "") or make_pin()
@@ -162,6 +167,8 @@ async def submit_report(
             now=now,
             language=language,
         )
+        for name, value in (fields or {}).items():
+            setattr(case, name, value)
         try:
             async with session.begin_nested():
                 session.add(case)
@@ -170,21 +177,59 @@ async def submit_report(
             # Either another submission of this draft won the race, or the reference clashed.
             existing = await _existing(session, submission_key)
             if existing is not None:
-                return existing, _pin_of(existing, draft)
+                return existing, _pin_of(existing, draft), False
             continue
         record_event(
             session,
             case,
             "created",
-            Actor(kind="reporter", channel=channel),
+            actor,
             now,
-            data={"priority": case.priority, "categories": case.categories},
+            data={
+                "priority": case.priority,
+                "categories": case.categories,
+                "source": case.source,
+            },
             to_status=CaseStatus.BARU,
         )
         # The files are fetched after this commit (bot/evidence_worker.py), never inside it.
         queue_evidence(session, case, now)
         await session.flush()
         log.info("case created", extra={"case": case.reference})
-        await route_new_case(session, case, now, settings)
-        return case, pin
+        return case, pin, True
     raise RuntimeError("could not find a free case reference")
+
+
+async def submit_report(
+    session: AsyncSession,
+    draft: dict[str, Any],
+    *,
+    channel: str,
+    reporter_user_id: str,
+    chat_id: str,
+    submission_key: str,
+    now: datetime,
+    settings: Settings,
+    language: str = "id",
+) -> tuple[Case, str]:
+    """The case for this draft and its PIN, created once however often it is submitted.
+
+    A second submission of the same key returns the existing case (its PIN only when the
+    draft still holds it: the PIN is stored hashed). Writes the case, its `created` event and,
+    through routing, the notifications, all in the caller's transaction.
+    """
+    case, pin, created = await create_case(
+        session,
+        draft,
+        actor=Actor(kind="reporter", channel=channel),
+        channel=channel,
+        reporter_user_id=reporter_user_id,
+        chat_id=chat_id,
+        submission_key=submission_key,
+        now=now,
+        settings=settings,
+        language=language,
+    )
+    if created:
+        await route_new_case(session, case, now, settings)
+    return case, pin

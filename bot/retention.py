@@ -34,6 +34,7 @@ PERSONAL_FIELDS = (
     "location_point",
     "evidence",
     "reporter_contact",
+    "source_contact",
     "outcome",
 )
 REDACTED_PAYLOAD = {"redacted": "retention"}

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import vocabulary
 from bot.i18n import Translator
 from bot.reporting import Period
-from models import Area, AreaLevel, Case, CaseStatus
+from models import Area, AreaLevel, Case, CaseSource, CaseStatus
 from models.case import OPEN_CASE
 
 
@@ -35,6 +35,7 @@ class Stats:
     by_kecamatan: list[tuple[str, int]]
     by_status: list[tuple[str, int]]
     by_priority: list[tuple[str, int]]
+    by_source: list[tuple[str, int]]
     accepted: int
     median_hours_to_accept: float | None
     resolved: int
@@ -175,7 +176,7 @@ async def gather_stats(
         )
     ).one()
     listed = cast(Case.categories, Text)
-    per_listed, per_kecamatan, per_kelurahan, statuses, priorities, ages, sexes = await _count_by(
+    counted = await _count_by(
         session,
         [
             listed,
@@ -185,9 +186,11 @@ async def gather_stats(
             Case.priority,
             Case.victim_age_group,
             Case.victim_sex,
+            Case.source,
         ],
         where,
     )
+    per_listed, per_kecamatan, per_kelurahan, statuses, priorities, ages, sexes, sources = counted
     categories: Counter[str] = Counter()
     for text, n in per_listed.items():
         codes = [str(c) for c in (json.loads(text) if text else None) or []]
@@ -218,6 +221,11 @@ async def gather_stats(
         by_priority=[
             (capital(vocabulary.PRIORITIES.label(t, p)), n) for p, n in sorted(priorities.items())
         ],
+        # Both sources always shown: a 0 says cadres recorded nothing, not that it was not counted.
+        by_source=[
+            (vocabulary.CASE_SOURCES.label(t, code), sources.get(code, 0))
+            for code in vocabulary.CASE_SOURCES.codes()
+        ],
         accepted=accepted,
         median_hours_to_accept=None if median_accept is None else median_accept / 3600,
         resolved=resolved,
@@ -238,3 +246,13 @@ async def gather_stats(
 
 def shares(items: Sequence[tuple[str, int]], total: int) -> list[tuple[str, int, str]]:
     return [(label, n, f"{100 * n / total:.0f}%" if total else "-") for label, n in items]
+
+
+def new_by_source_lines(t: Translator, by_source: Mapping[str, int]) -> list[str]:
+    """How the new cases came in: through the bot, or recorded by a cadre (only when any did)."""
+    if not by_source.get(CaseSource.DICATAT_KADER):
+        return []
+    return [
+        f"  - {vocabulary.CASE_SOURCES.label(t, code)}: {by_source.get(code, 0)}"
+        for code in vocabulary.CASE_SOURCES.codes()
+    ]

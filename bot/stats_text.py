@@ -83,6 +83,7 @@ def render(stats: Stats, followups: FollowUpCounts | None = None) -> str:
         block(t("Kelurahan/desa"), stats.by_kelurahan)
     block(t("Status"), stats.by_status)
     block(t("Prioritas"), stats.by_priority)
+    block(t("Sumber informasi"), stats.by_source)
     block(t("Kelompok umur korban"), stats.by_age_group)
     block(t("Jenis kelamin korban"), stats.by_sex)
     parts.append(text_table([t("Ukuran"), t("Nilai"), t("Dari kasus")], measures(stats)))

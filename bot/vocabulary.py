@@ -211,3 +211,31 @@ STAFF_ROLES = Vocabulary(
         "admin": Term(N_("Admin"), simfoni="Administrator"),
     }
 )
+
+# How a case reached the programme (issue 18); SIMFONI-PPA's "sumber informasi".
+CASE_SOURCES = Vocabulary(
+    {
+        "laporan_warga": Term(N_("Laporan warga lewat bot"), simfoni="Laporan Masyarakat"),
+        "dicatat_kader": Term(N_("Dicatat kader PATBM"), simfoni="Penjangkauan Kader PATBM"),
+    }
+)
+
+# Who told the cadre, as the cadre answers "Siapa yang memberi tahu Anda?".
+SOURCE_TELLERS = Vocabulary(
+    {
+        "korban": Term(N_("Korban sendiri"), answer=N_("Korban")),
+        "keluarga": Term(N_("Keluarga korban"), answer=N_("Keluarga")),
+        "tetangga": Term(N_("Tetangga")),
+        "sekolah": Term(N_("Sekolah/guru"), answer=N_("Sekolah")),
+        "nakes": Term(N_("Tenaga kesehatan")),
+        "polisi": Term(N_("Polisi")),
+        "kader_melihat": Term(N_("Dilihat sendiri oleh kader"), answer=N_("Saya melihat sendiri")),
+    }
+)
+
+SOURCE_MEANS = Vocabulary(
+    {
+        "langsung": Term(N_("Bertemu langsung")),
+        "telepon": Term(N_("Lewat telepon")),
+    }
+)

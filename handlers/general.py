@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from bot.case_buttons import list_button
 from bot.i18n import LANGUAGES, normalise_language
+from bot.intake import may_record
 from bot.messages import Option
-from handlers import status
+from handlers import intake, status
 from handlers.base import STAFF_COMMANDS, Turn, command, option_prefix
-from handlers.report import prompt_current, start_report
+from handlers.intake.labels import FLOW as INTAKE_FLOW
+from handlers.report import prompt_current as report_prompt
+from handlers.report import start_report
 from handlers.report.labels import FLOW as REPORT_FLOW
 from models import Staff
 
@@ -16,9 +19,13 @@ LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 
 async def welcome(turn: Turn) -> None:
     """The resident's welcome, straight into the first question; an open draft is resumed."""
-    if turn.state.flow == REPORT_FLOW:
+    if turn.state.flow in (REPORT_FLOW, INTAKE_FLOW):
         turn.reply(turn.t("Kita lanjutkan laporan Anda yang belum selesai."))
         await prompt_current(turn)
+        return
+    if may_record(turn.staff) and turn.inbound.command in REPORT_COMMANDS:
+        # A cadre's /lapor records a case they met (issue 18); "Sebagai warga" is offered there.
+        await intake.start_intake(turn)
         return
     if turn.staff is not None and turn.inbound.command not in REPORT_COMMANDS:
         # A cadre writing to the bot is usually at work: their cases first, a report on request.
@@ -38,7 +45,18 @@ async def welcome(turn: Turn) -> None:
 REPORT_COMMANDS = {"/lapor", "/mulai"}
 
 
+async def prompt_current(turn: Turn) -> None:
+    """Ask again whatever question the person is at, in either report flow."""
+    await report_prompt(turn)
+    await intake.prompt_current(turn)
+
+
 def staff_menu(turn: Turn) -> list[Option]:
+    if may_record(turn.staff):
+        return [
+            Option("k:list:open", turn.t("Kasus saya")),
+            Option(intake.START_OPTION, turn.t("Catat kasus")),
+        ]
     return [
         Option(list_button("open"), turn.t("Kasus saya")),
         Option("g:report", turn.t("Buat laporan baru")),

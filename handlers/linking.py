@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 
 from bot import vocabulary
+from bot.intake import may_record
 from bot.messages import Reply
 from bot.staff import find_by_phone, redeem_invite
 from handlers import general
@@ -53,9 +54,16 @@ def _link(turn: Turn, staff: Staff) -> None:
         role=vocabulary.STAFF_ROLES.label(turn.t, staff.role),
     )
     if had_draft:
-        text += "\n\n" + turn.t(
-            "Laporan yang sedang diisi di chat ini dibatalkan dan tidak dikirim. "
-            "Untuk melapor, tekan «Buat laporan baru»."
+        text += "\n\n" + (
+            turn.t(
+                "Laporan yang sedang diisi di chat ini dibatalkan dan tidak dikirim. "
+                "Untuk mencatat kasus, tekan «Catat kasus»."
+            )
+            if may_record(staff)
+            else turn.t(
+                "Laporan yang sedang diisi di chat ini dibatalkan dan tidak dikirim. "
+                "Untuk melapor, tekan «Buat laporan baru»."
+            )
         )
     menu = general.staff_menu(turn)
     if had_contact_keyboard:

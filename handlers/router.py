@@ -7,10 +7,10 @@ from __future__ import annotations
 # Each command has one owner (/start is handlers.linking's).
 from bot.evidence_rules import EVIDENCE_KINDS
 from bot.messages import Inbound
-from handlers import dashboard, followup, general, linking, relay, report, staff, status
+from handlers import dashboard, followup, general, intake, linking, relay, report, staff, status
 from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
 
-HANDLER_MODULES = (general, report, status, staff, relay, linking, followup, dashboard)
+HANDLER_MODULES = (general, report, status, staff, relay, linking, followup, dashboard, intake)
 # A contact shared outside any flow is a staff member linking their account (handlers.linking).
 CONTACT_FLOW = "linking"
 

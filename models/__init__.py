@@ -2,7 +2,7 @@
 
 from models.area import Area, AreaLevel
 from models.base import Base
-from models.case import Case, CaseEvent, CasePriority, CaseStatus
+from models.case import Case, CaseEvent, CasePriority, CaseSource, CaseStatus
 from models.dashboard import AccessEvent, DashboardLink, DashboardSession
 from models.evidence import CaseEvidence, CaseFollowUp, EvidenceStatus, FollowUpAnswer
 from models.messaging import (
@@ -26,6 +26,7 @@ __all__ = [
     "CaseEvidence",
     "CaseFollowUp",
     "CasePriority",
+    "CaseSource",
     "CaseStatus",
     "ChatIdentity",
     "Conversation",

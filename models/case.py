@@ -42,6 +42,13 @@ _OPEN_PREDICATE = text(OPEN_CASE_SQL)
 OPEN_CASE: ColumnElement[bool] = literal_column(OPEN_CASE_SQL, Boolean())
 
 
+class CaseSource(StrEnum):
+    """How a case reached the programme: a resident through the bot, or a cadre who met it."""
+
+    LAPORAN_WARGA = "laporan_warga"
+    DICATAT_KADER = "dicatat_kader"
+
+
 class CasePriority(StrEnum):
     DARURAT = "darurat"
     BIASA = "biasa"
@@ -97,6 +104,19 @@ class Case(Base):
     reporter_contact: Mapped[Any] = mapped_column(EncryptedJSON, nullable=True)
 
     reporter_role: Mapped[str | None] = mapped_column(String(32))
+    # Counted apart in stats, exports and digests (issue 18).
+    source: Mapped[str] = mapped_column(
+        String(16), default=CaseSource.LAPORAN_WARGA, server_default=CaseSource.LAPORAN_WARGA
+    )
+    # A case a cadre recorded: who told them, how, and whether that person may be contacted.
+    source_teller: Mapped[str | None] = mapped_column(String(32))
+    source_means: Mapped[str | None] = mapped_column(String(16))
+    source_consent: Mapped[bool | None] = mapped_column(Boolean)
+    # {"name": ..., "phone": ...} of the person who told the cadre: personal, never exported.
+    source_contact: Mapped[Any] = mapped_column(EncryptedJSON, nullable=True)
+    # SIMFONI-PPA asks for both; optional.
+    victim_age_years: Mapped[int | None] = mapped_column(Integer)
+    victim_disability: Mapped[bool | None] = mapped_column(Boolean)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
     contact_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[str] = mapped_column(String(16))
@@ -158,5 +178,6 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CasePriority",
+    "CaseSource",
     "CaseStatus",
 ]

@@ -141,7 +141,7 @@ async def test_terminal_chat_as_staff_opens_on_the_staff_home(app: App) -> None:
     )
     assert code == 0
     text = out.getvalue()
-    assert "   1. Kasus saya" in text and "Buat laporan baru" in text
+    assert "   1. Kasus saya" in text and "Catat kasus" in text
     assert "bahaya SEKARANG" not in text  # not the resident's first question
 
 

@@ -147,7 +147,7 @@ async def test_a_cadre_presses_start_then_shares_their_contact_and_is_linked(app
     assert await _linked(app, 311) == staff_id
     assert "Siti Kader" in linked["text"] and "Kader PATBM" in linked["text"]
     assert "dibatalkan" not in linked["text"]  # nothing was answered: no draft to speak of
-    assert [o["id"] for o in linked["options"]] == ["k:list:open", "g:report"]
+    assert [o["id"] for o in linked["options"]] == ["k:list:open", "i:start"]
     assert await _flow(app, 311) == (None, None)
 
 

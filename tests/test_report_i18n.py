@@ -13,6 +13,7 @@ from bot.i18n import _catalog
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = [
     *sorted((ROOT / "handlers" / "report").glob("*.py")),
+    *sorted((ROOT / "handlers" / "intake").glob("*.py")),
     ROOT / "handlers" / "general.py",
     ROOT / "handlers" / "status.py",
     ROOT / "handlers" / "linking.py",

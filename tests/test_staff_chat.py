@@ -141,12 +141,14 @@ async def test_staff_writing_outside_a_flow_lands_on_their_cases_not_a_report(ap
     case_id = await report(app, kelurahan=KEL2)
     chat = Chat(app, world.chats[world.kader_c])
     home = await chat.send("halo")
-    assert option_ids(home) == ["k:list:open", "g:report"]
+    assert option_ids(home) == ["k:list:open", "i:start"]
     assert await chat.flow() is None
     assert f"k:show:{case_id}" in option_ids(await chat.press("k:list:open"))
-    await chat.press("g:report")
-    assert await chat.flow() == "report"
-    # /lapor always starts a report, for staff too.
+    await chat.press("i:start")
+    assert await chat.flow() == "intake"
+    # A cadre's /lapor records a case (issue 18); "Sebagai warga" is the resident's report.
     await chat.send("/batal")
     await chat.send("/lapor")
+    assert await chat.flow() == "intake"
+    await chat.press("i:danger:warga")
     assert await chat.flow() == "report"

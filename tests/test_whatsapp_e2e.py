@@ -335,7 +335,7 @@ async def test_a_cadre_without_a_visible_number_links_with_the_invite_code(
     # Linked, with the staff menu under the same message.
     assert "terhubung" in answer["interactive"]["body"]["text"]
     titles = [b["reply"]["title"] for b in answer["interactive"]["action"]["buttons"]]
-    assert titles == ["Kasus saya", "Buat laporan baru"]
+    assert titles == ["Kasus saya", "Catat kasus"]
 
 
 async def test_a_number_registered_as_staff_mid_report_links_at_the_next_message(

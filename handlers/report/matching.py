@@ -43,8 +43,12 @@ def pick_by_number(text: str, options: list[Option]) -> Option | None:
 
 
 def _value(option: Option) -> str:
+    # Any flow's `<prefix>:<step>:<value>` (the staff intake's too), not only the report's.
     parsed = parse_option(option.id)
-    return parsed[1] if parsed else option.id
+    if parsed:
+        return parsed[1]
+    parts = option.id.split(":", 2)
+    return parts[2] if len(parts) == 3 else option.id
 
 
 def match_typed(step: str, text: str, options: list[Option]) -> str | None:

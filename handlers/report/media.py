@@ -8,6 +8,7 @@ they go into the story, and the resident is told why the file was not taken.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bot.evidence_rules import EVIDENCE_KINDS, MAX_BYTES, MAX_CAPTION, MAX_FILES, megabytes
@@ -34,13 +35,21 @@ def _caption(inbound: Inbound) -> str | None:
     return text if has_words(text) else None
 
 
-def media_step(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
+@dataclass(frozen=True)
+class MediaTaken:
+    """What became of one file: refused (and why), kept, and whether its words went to the story."""
+
+    refusal: str | None
+    story_added: bool
+    caption: str | None
+    count: int
+
+
+def take_media(data: dict[str, Any], inbound: Inbound, ctx: Ctx, *, at_story: bool) -> MediaTaken:
+    """Keep the file (or refuse it) and its words in `data`; any flow with a story step uses it."""
     assert inbound.media is not None
     media = inbound.media
-    data = state.data
-    out = Outcome()
     caption = _caption(inbound)
-    at_story = state.step == "desc"
     evidence = list(data.get("evidence") or [])
     refusal: str | None = None
     if media.kind not in EVIDENCE_KINDS:
@@ -57,10 +66,8 @@ def media_step(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
             limit=MAX_FILES,
         )
     if refusal is not None:
-        out.say(refusal)
-        if caption is not None and add_to_story(data, caption):
-            out.say(ctx.t("Tulisan Anda bersama berkas itu kami simpan dalam cerita."))
-        return reprompt(state, ctx, out)
+        added = caption is not None and add_to_story(data, caption)
+        return MediaTaken(refusal, added, caption, len(evidence))
     item: dict[str, Any] = {"kind": media.kind, "file_id": media.file_id}
     if media.mime_type:
         item["mime"] = media.mime_type
@@ -73,22 +80,36 @@ def media_step(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
         item["caption"] = caption[:MAX_CAPTION]
     evidence.append(item)
     data["evidence"] = evidence
+    return MediaTaken(None, story_added, caption, len(evidence))
+
+
+def media_step(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
+    out = Outcome()
+    at_story = state.step == "desc"
+    taken = take_media(state.data, inbound, ctx, at_story=at_story)
+    if taken.refusal is not None:
+        out.say(taken.refusal)
+        if taken.story_added:
+            out.say(ctx.t("Tulisan Anda bersama berkas itu kami simpan dalam cerita."))
+        return reprompt(state, ctx, out)
     if at_story:
-        if story_added:
-            said = ctx.t(
-                "Bukti dan tulisan Anda diterima ({count}). Tambah cerita atau bukti lain, "
-                "atau tekan “Lanjut”.",
-                count=len(evidence),
-            )
-        else:
-            said = ctx.t(
-                "Bukti diterima ({count}). Tulis ceritanya, kirim bukti lain, atau tekan “Lanjut”.",
-                count=len(evidence),
-            )
-        out.say(said, options_for("desc", data, ctx))
+        out.say(story_media_text(taken, ctx), options_for("desc", state.data, ctx))
         return out
-    if caption is not None:
+    if taken.caption is not None:
         out.say(ctx.t("Bukti dan keterangannya diterima dan akan disimpan bersama laporan."))
     else:
         out.say(ctx.t("Bukti diterima dan akan disimpan bersama laporan."))
     return reprompt(state, ctx, out)
+
+
+def story_media_text(taken: MediaTaken, ctx: Ctx) -> str:
+    if taken.story_added:
+        return ctx.t(
+            "Bukti dan tulisan Anda diterima ({count}). Tambah cerita atau bukti lain, "
+            "atau tekan “Lanjut”.",
+            count=taken.count,
+        )
+    return ctx.t(
+        "Bukti diterima ({count}). Tulis ceritanya, kirim bukti lain, atau tekan “Lanjut”.",
+        count=taken.count,
+    )

@@ -77,7 +77,7 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
     if step == "desc" and has_words(text):
         return _description(state, text, ctx)
     if step == "cat":
-        picked = _typed_categories(text)
+        picked = typed_categories(text)
         if picked:
             chosen = set(state.data.get("cat") or []) | picked
             state.data["cat"] = [c for c in CATEGORIES if c in chosen]
@@ -85,7 +85,7 @@ def handle(state: ConversationState, inbound: Inbound, ctx: Ctx) -> Outcome:
     years = plain_number(text) if step == "age" else None
     if years is not None:
         # On the age question a plain number is the age in years, as a person means it.
-        group = _age_group(years)
+        group = age_group(years)
         return _choose(state, step, group, ctx) if group else unclear(state, text, ctx)
     typed = match_typed(step, text, options_for(step, state.data, ctx)) if text else None
     if typed is None:
@@ -141,7 +141,7 @@ def _category(state: ConversationState, value: str, ctx: Ctx) -> Outcome:
     return reprompt(state, ctx)
 
 
-def _typed_categories(text: str) -> set[str]:
+def typed_categories(text: str) -> set[str]:
     """'fisik, psikis' -> both; only when every part is a category."""
     parts = [p for p in re.split(r"[,;/+&]|\bdan\b|\band\b", text.lower()) if p.strip()]
     found: set[str] = set()
@@ -154,7 +154,7 @@ def _typed_categories(text: str) -> set[str]:
     return found
 
 
-def _age_group(years: int) -> str | None:
+def age_group(years: int) -> str | None:
     for bound, group in _AGE_BOUNDS:
         if years <= bound:
             return group
