@@ -8,6 +8,11 @@
   15 minutes are over. Tries while locked are not counted and do not extend the lock, so a
   lock lasts at most 15 minutes whoever keeps trying, and a guesser gets at most 10 tries per
   reference per 15 minutes (960 a day, of a million PINs).
+- The reporter's own chat is never locked out by the reference lock: a case reported with
+  "boleh dihubungi" keeps the reporter's chat (encrypted), and a look-up from that chat is
+  limited per chat only. Others learn nothing from this (their tries meet the lock as before),
+  so someone who keeps guessing cannot keep a reporter from their status. An anonymous report
+  keeps no chat: its reporter gets through at most 15 minutes after the guessing stops.
 """
 
 from __future__ import annotations
@@ -79,6 +84,13 @@ def _wrong(limit: RateLimit, now: datetime) -> None:
     limit.count += 1
 
 
+def _reporters_own_chat(case: Case | None, channel: str, user_id: str) -> bool:
+    contact = case.reporter_contact if case is not None else None
+    if not isinstance(contact, dict):
+        return False
+    return contact.get("channel") == channel and str(contact.get("user_id")) == user_id
+
+
 async def check_status(
     session: AsyncSession,
     reference_text: str,
@@ -96,19 +108,19 @@ async def check_status(
         metrics.status_lookup("throttled_chat")
         return throttled
     reference = normalise_reference(reference_text)
+    case = (
+        await session.scalar(select(Case).where(Case.reference == reference)) if reference else None
+    )
     # Per reference too, across all chats: else thirty chats get five guesses each. Counted for
     # any well-formed reference, known or not, so the lock tells nobody which ones exist.
     ref_limit = None
-    if reference is not None:
+    if reference is not None and not _reporters_own_chat(case, channel, user_id):
         ref_limit = await _limit_row(session, reference_key(reference), now)
         ref_window = timedelta(minutes=settings.status_reference_lock_minutes)
         throttled = _locked(ref_limit, now, ref_window, settings.status_reference_max_failures)
         if throttled is not None:
             metrics.status_lookup("throttled_reference")
             return throttled
-    case = (
-        await session.scalar(select(Case).where(Case.reference == reference)) if reference else None
-    )
     if case is None:
         check_pin(_DUMMY_REFERENCE, pin, _DUMMY_HASH)
         ok = False

@@ -150,6 +150,19 @@ async def test_wrong_pins_from_many_chats_lock_the_reference_for_a_while(
     assert reference in owner.texts and "Terlalu" not in owner.texts
 
 
+async def test_the_reporters_own_chat_gets_through_a_locked_reference(app: App) -> None:
+    """Someone who keeps guessing cannot keep the reporter from their status."""
+    reporter, reference, pin = await _reported(app)
+    wrong = "000000" if pin != "000000" else "111111"
+    for n in range(app.settings.status_reference_max_failures):
+        await Chat(app, user_id=f"guesser-{n}").text(f"/status {reference} {wrong}")
+    stranger = Chat(app, user_id="stranger")
+    await stranger.text(f"/status {reference} {pin}")
+    assert "Terlalu banyak percobaan" in stranger.texts and reference not in stranger.texts
+    await reporter.text(f"/status {reference} {pin}")
+    assert reference in reporter.texts and "Terlalu" not in reporter.texts
+
+
 async def test_the_reference_lock_lasts_its_minutes_from_the_first_wrong_pin_only(
     app: App, clock: FixedClock
 ) -> None:
