@@ -136,6 +136,7 @@ def main_page(
         (t("Kelompok umur korban"), stats.by_age_group, "#8064a2"),
         (t("Jenis kelamin korban"), stats.by_sex, "#8064a2"),
         (t("Prioritas"), stats.by_priority, "#f79646"),
+        (t("Sumber informasi"), stats.by_source, "#9bbb59"),
     ]
     figures = "".join(_figures(h, items, stats.total, c) for h, items, c in blocks)
     body = f"""
