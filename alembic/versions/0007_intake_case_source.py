@@ -4,8 +4,8 @@ A cadre who records a case met in the field (issue 18) stores who told them, how
 person may be contacted, and optionally their name and phone (encrypted); SIMFONI-PPA's age in
 years and disability flag are optional for every case. Existing cases came through the bot.
 
-Revision ID: 0004_intake
-Revises: 0003_evidence
+Revision ID: 0007_intake
+Revises: 0006_dashboard
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -17,8 +17,8 @@ from alembic import op
 
 import models.base
 
-revision: str = "0004_intake"
-down_revision: Union[str, Sequence[str], None] = "0004_dashboard"
+revision: str = "0007_intake"
+down_revision: Union[str, Sequence[str], None] = "0006_dashboard"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """hostile runtime: an index for the per-chat flood limit (inbox rows of a chat handled lately)
 
-Revision ID: 0004_hostile_runtime
-Revises: 0003_evidence
+Revision ID: 0005_inbound_limits
+Revises: 0004_rejected_inbound
 Create Date: 2026-12-03 06:45:00
 
 """
@@ -10,7 +10,7 @@ from typing import Sequence, Union
 
 from alembic import op
 
-revision: str = "0004_hostile_runtime"
+revision: str = "0005_inbound_limits"
 down_revision: Union[str, Sequence[str], None] = "0004_rejected_inbound"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None

@@ -5,8 +5,8 @@ server-side session (`dashboard_sessions`, ended by `/dasbor keluar`). `access_e
 sign-ins, refusals and downloads (bot/audit.py). Statistics read a period of cases, so cases get
 indexes on `created_at` and on `(kecamatan_code, created_at)`.
 
-Revision ID: 0004_dashboard
-Revises: 0003_evidence
+Revision ID: 0006_dashboard
+Revises: 0005_inbound_limits
 Create Date: 2026-12-03 06:30:00
 
 """
@@ -18,8 +18,8 @@ from alembic import op
 
 import models.base
 
-revision: str = "0004_dashboard"
-down_revision: Union[str, Sequence[str], None] = "0004_hostile_runtime"
+revision: str = "0006_dashboard"
+down_revision: Union[str, Sequence[str], None] = "0005_inbound_limits"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
