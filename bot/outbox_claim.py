@@ -24,8 +24,9 @@ from sqlalchemy import ColumnElement, Select, exists, func, literal_column, sele
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from bot.app import App
 from bot.clock import as_utc
-from bot.instances import lease_free
+from bot.instances import lease_free, stale_before
 from models import OutboxMessage
 
 
@@ -195,3 +196,32 @@ async def lease_new_heads(
         row.attempts = (row.attempts or 0) + 1
     await session.flush()  # the ids
     return [ClaimedRow.of(row, followed=chat in followed) for chat, row in heads.items()]
+
+
+async def claim_due(
+    app: App, channels: list[str], limit: int, owner: str | None, *, hold: timedelta
+) -> tuple[list[ClaimedRow], datetime | None]:
+    """Lease up to `limit` due heads for `owner`, counting the attempt; and the earliest instant
+    a pending row of these channels falls due (for the caller's sleep)."""
+    now = app.clock.now()
+    lease = timedelta(seconds=app.settings.outbox_lease_seconds)
+    # Not durable (see Database.transaction): lost with a crashed database server, the lease is
+    # as if it had run out, and the attempt is not counted; the outcome's commit, which is
+    # durable, makes both durable with it.
+    async with app.db.transaction(durable=False) as session:
+        heads = await due_heads(
+            session,
+            now,
+            channels,
+            limit,
+            app.db.is_postgres,
+            hold=hold,
+            stale_before=stale_before(app.settings, now),
+        )
+        claimed = []
+        for row in heads.rows:
+            row.locked_until = now + lease
+            row.lease_owner = owner
+            row.attempts += 1
+            claimed.append(ClaimedRow.of(row, followed=row.id in heads.followed))
+    return claimed, heads.earliest

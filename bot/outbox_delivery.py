@@ -12,29 +12,15 @@ process that dies mid-send leaves its lease, which is taken over once its heartb
 (or at once, by a process starting in long polling mode: bot/instances.py) and the row is sent
 again: delivery is at least once, and only in that crash window more than once.
 
-Outcomes (the Sender's exceptions, bot/channels/base.py):
-- success: `status='sent'`, `sent_at`, `platform_message_id`.
-- `RetryLater(after_seconds=s)`: retried exactly `s` seconds later (Telegram 429
-  `retry_after`); throttling does not use up an attempt.
-- `RetryLater()` (5xx, time-out, network) or an unexpected transient error: exponential
-  backoff with jitter; after `outbox_max_attempts` attempts the row fails.
-- an unexpected error that retrying cannot fix (bot/failures.py: a chat id that is not a
-  number, a payload that does not parse) counts as `PermanentFailure` at once.
-- `PermanentFailure` (blocked, chat not found): `status='failed'`, a `delivery_failed` case
-  event, and for an assignment (`kind='assignment'`) the case is moved on
-  (`bot.routing.route_to_next`) and the kecamatan coordinator is told.
-- `OutsideWindow` (WhatsApp's 24-hour window is closed): the row's payload gets
-  `extra["template_fallback"] = True` and is queued again at once. The WhatsApp Sender sees the
-  flag and sends the approved template named in `extra["template"]` (set by the producer, with
-  `extra["template_params"]`) or its default notification template. A row that hits
-  `OutsideWindow` again with the flag set fails.
+Outcomes (sent, retried, failed, the WhatsApp template variant) are written by
+bot/outbox_outcomes.py; an unexpected error from a sender counts as permanent or passing by the
+table of bot/failures.py.
 
 Freshness: `wake()` after a commit that queued rows; the worker also polls every
 `outbox_poll_seconds` and sleeps no longer than until the earliest retry is due (read by the
 claim's own query).
 
-Cost: the outcomes of sends that finish while an outcome is being written are written together
-in the next transaction (group commit), and a sent row is marked with one UPDATE, not loaded.
+Cost: outcomes that finish while one is being written are written together next (group commit).
 """
 
 from __future__ import annotations
@@ -46,57 +32,23 @@ import logging
 import random
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import metrics
 from bot.app import App
 from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
 from bot.clock import as_utc
-from bot.delivery_failure import handle_permanent_failure
 from bot.evidence_view import EVIDENCE_KEY, attach_evidence
-from bot.failures import is_permanent
-from bot.instances import stale_before
 from bot.messages import Reply
 from bot.outbox_claim import ClaimedRow as ClaimedRow
-from bot.outbox_claim import due_heads, lease_new_heads
-from bot.ratelimit import RateLimiter
+from bot.outbox_claim import claim_due, lease_new_heads
+from bot.outbox_outcomes import DeliveryResult as DeliveryResult
+from bot.outbox_outcomes import record_outcomes, unexpected_error
+from bot.ratelimit import RateLimiter, limiter_from_settings
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class DeliveryResult:
-    claimed: int = 0
-    sent: int = 0
-    retried: int = 0
-    failed: int = 0
-    template_fallback: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def add(self, other: DeliveryResult) -> None:
-        self.claimed += other.claimed
-        self.sent += other.sent
-        self.retried += other.retried
-        self.failed += other.failed
-        self.template_fallback += other.template_fallback
-        self.errors.extend(other.errors)
-
-
-def limiter_from_settings(app: App, **time_source: Any) -> RateLimiter:
-    """The limits of the settings; `monotonic=`, `sleep=` replace the time source (tests)."""
-    s = app.settings
-    return RateLimiter(
-        {"telegram": s.telegram_rate_per_second, "whatsapp": s.whatsapp_rate_per_second},
-        s.chat_rate_per_second,
-        chat_burst=s.chat_burst,
-        **time_source,
-    )
 
 
 # Workers running in this process, so the scheduler's safety net can wake them.
@@ -129,7 +81,7 @@ class DeliveryWorker:
         # Leases taken by this worker name it, so they are taken over once it is dead.
         self.instance_id = instance_id
         self.senders = dict(senders)
-        self.limiter = limiter or limiter_from_settings(app)
+        self.limiter = limiter or limiter_from_settings(app.settings)
         self.rng = rng or random.Random()
         self.max_in_flight = max_in_flight or app.settings.outbox_batch_size
         self.send_timeout = send_timeout
@@ -276,28 +228,10 @@ class DeliveryWorker:
         """The claimed rows, and how long to sleep at most if that is all there is now."""
         if not self.senders or limit <= 0:
             return [], self.app.settings.outbox_poll_seconds
-        now = self.app.clock.now()
-        lease = timedelta(seconds=self.app.settings.outbox_lease_seconds)
-        # Not durable (see Database.transaction): lost with a crashed database server, the
-        # lease is as if it had run out, and the attempt is not counted; the outcome's commit,
-        # which is durable, makes both durable with it.
-        async with self.app.db.transaction(durable=False) as session:
-            heads = await due_heads(
-                session,
-                now,
-                list(self.senders),
-                limit,
-                self.app.db.is_postgres,
-                hold=self._hold(),
-                stale_before=stale_before(self.app.settings, now),
-            )
-            claimed = []
-            for row in heads.rows:
-                row.locked_until = now + lease
-                row.lease_owner = self.instance_id
-                row.attempts += 1
-                claimed.append(ClaimedRow.of(row, followed=row.id in heads.followed))
-        return claimed, self._seconds_to(heads.earliest)
+        claimed, earliest = await claim_due(
+            self.app, list(self.senders), limit, self.instance_id, hold=self._hold()
+        )
+        return claimed, self._seconds_to(earliest)
 
     # -- hand-over: rows leased by the transaction that queued them ------------------------
 
@@ -352,161 +286,16 @@ class DeliveryWorker:
         except (RetryLater, PermanentFailure, OutsideWindow) as exc:
             return exc
         except Exception as exc:
-            reason = f"error: {type(exc).__name__}"
-            if is_permanent(exc):
-                # The row itself is wrong (a chat id "abc", a payload that does not parse):
-                # every retry would fail the same way, so it fails now (bot/failures.py).
-                log.warning("outbox %s: cannot be sent to %s: %s", row.id, row.channel, reason)
-                return PermanentFailure(reason=reason)
-            log.exception("outbox %s: unexpected error from the %s sender", row.id, row.channel)
-            return RetryLater(reason=reason)
+            return unexpected_error(row, exc)
 
     async def _record(
         self, items: list[tuple[ClaimedRow, SendResult | Exception]]
     ) -> DeliveryResult:
         result = DeliveryResult(claimed=len(items))
         try:
-            await self._finish(items, result)
+            await record_outcomes(self.app, items, result, self.rng)
         except Exception as exc:
             # The leases run out and the rows are tried again; nothing is lost.
             log.exception("outbox %s: could not record the outcome", [r.id for r, _ in items])
             result.errors.append(f"{[r.id for r, _ in items]}: {type(exc).__name__}")
         return result
-
-    def backoff(self, attempts: int) -> float:
-        s = self.app.settings
-        ceiling = min(
-            s.outbox_backoff_max_seconds, s.outbox_backoff_base_seconds * 2 ** (attempts - 1)
-        )
-        return float(ceiling) * (0.5 + self.rng.random() / 2)
-
-    async def _finish(
-        self, items: list[tuple[ClaimedRow, SendResult | Exception]], result: DeliveryResult
-    ) -> None:
-        """Record the outcomes of a batch in one transaction."""
-        now = self.app.clock.now()
-        async with self.app.db.transaction() as session:
-            # Sent: one UPDATE each, without loading (and decrypting) the row. In id order, like
-            # the locking select below, so two writers never wait on each other crosswise.
-            others: list[tuple[ClaimedRow, SendResult | Exception]] = []
-            for claimed, outcome in sorted(items, key=lambda item: item[0].id):
-                if not isinstance(outcome, SendResult):
-                    others.append((claimed, outcome))
-                elif await _mark_sent(session, claimed.id, outcome, now):
-                    result.sent += 1
-                    metrics.outbox_sent(claimed.channel)
-                else:
-                    others.append((claimed, outcome))  # below: say why it was not pending
-            if not others:
-                return
-            items = others
-            query = (
-                select(OutboxMessage)
-                .where(OutboxMessage.id.in_([claimed.id for claimed, _ in items]))
-                .order_by(OutboxMessage.id)
-            )
-            if self.app.db.is_postgres:
-                query = query.with_for_update()
-            rows = {row.id: row for row in (await session.scalars(query)).all()}
-            for claimed, outcome in items:
-                row = rows.get(claimed.id)
-                if row is None or row.status != "pending":
-                    # `held`: the WhatsApp sender parked it until the window opens (its docs).
-                    if row is None or row.status != "held":
-                        log.warning("outbox %s: finished elsewhere (lease ran out?)", claimed.id)
-                    continue
-                await self._apply(session, row, outcome, now, result)
-
-    async def _apply(
-        self,
-        session: AsyncSession,
-        row: OutboxMessage,
-        outcome: SendResult | Exception,
-        now: datetime,
-        result: DeliveryResult,
-    ) -> None:
-        row.locked_until = None
-        if isinstance(outcome, SendResult):
-            row.status = "sent"
-            row.sent_at = now
-            row.platform_message_id = outcome.platform_message_id
-            row.last_error = None
-            result.sent += 1
-            metrics.outbox_sent(row.channel)
-            return
-        if isinstance(outcome, OutsideWindow):
-            if self._template_fallback(row, now):
-                result.template_fallback += 1
-                metrics.outbox_failed(row.channel, "outside_window")
-                return
-            outcome = PermanentFailure(reason="outside_window_template_failed")
-        if isinstance(outcome, RetryLater):
-            if self._retry(row, outcome, now):
-                result.retried += 1
-                metrics.outbox_failed(row.channel, "retry")
-                return
-            outcome = PermanentFailure(reason=f"gave up after {row.attempts}: {outcome.reason}")
-        reason = getattr(outcome, "reason", type(outcome).__name__)
-        await _fail(session, row, str(reason), now, self.app)
-        result.failed += 1
-        metrics.outbox_failed(row.channel, "permanent")
-
-    def _retry(self, row: OutboxMessage, outcome: RetryLater, now: datetime) -> bool:
-        if outcome.after_seconds is not None:
-            row.attempts = max(0, row.attempts - 1)  # throttling is not the message's fault
-            delay = max(0.0, float(outcome.after_seconds))
-        elif row.attempts >= self.app.settings.outbox_max_attempts:
-            return False
-        else:
-            delay = self.backoff(row.attempts)
-        row.next_attempt_at = now + timedelta(seconds=delay)
-        row.last_error = outcome.reason[:200]
-        log.info("outbox %s: retry in %.1fs (%s)", row.id, delay, outcome.reason[:60])
-        return True
-
-    def _template_fallback(self, row: OutboxMessage, now: datetime) -> bool:
-        payload = dict(row.payload)
-        extra = dict(payload.get("extra") or {})
-        if extra.get("template_fallback"):
-            return False
-        extra["template_fallback"] = True
-        payload["extra"] = extra
-        row.payload = payload
-        row.attempts = max(0, row.attempts - 1)
-        row.next_attempt_at = now
-        row.last_error = "outside_window"
-        log.info("outbox %s: outside the window, template variant queued", row.id)
-        return True
-
-
-async def _mark_sent(
-    session: AsyncSession, row_id: int, outcome: SendResult, now: datetime
-) -> bool:
-    """Record a send; False when the row is no longer pending (finished elsewhere, held)."""
-    marked = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, OutboxMessage.status == "pending")
-        .values(
-            status="sent",
-            sent_at=now,
-            platform_message_id=outcome.platform_message_id,
-            locked_until=None,
-            last_error=None,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(marked.rowcount == 1)  # type: ignore[attr-defined]
-
-
-async def _fail(
-    session: AsyncSession, row: OutboxMessage, reason: str, now: datetime, app: App
-) -> None:
-    row.status = "failed"
-    row.last_error = reason[:200]
-    log.warning("outbox %s failed for good (kind %s, case %s)", row.id, row.kind, row.case_id)
-    try:
-        async with session.begin_nested():
-            await handle_permanent_failure(session, row, reason, now, app.settings)
-    except Exception:
-        # The row stays failed (visible); what its failure should have set off is logged.
-        log.exception("outbox %s: handling the failure for case %s failed", row.id, row.case_id)

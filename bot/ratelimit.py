@@ -25,6 +25,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.settings import Settings
 
 Monotonic = Callable[[], float]
 Sleep = Callable[[float], Awaitable[None]]
@@ -147,3 +150,13 @@ class RateLimiter:
             return
         for key in [k for k, b in self._chats.items() if b.is_full(now)]:
             del self._chats[key]
+
+
+def limiter_from_settings(s: Settings, **time_source: Any) -> RateLimiter:
+    """The limits of the settings; `monotonic=`, `sleep=` replace the time source (tests)."""
+    return RateLimiter(
+        {"telegram": s.telegram_rate_per_second, "whatsapp": s.whatsapp_rate_per_second},
+        s.chat_rate_per_second,
+        chat_burst=s.chat_burst,
+        **time_source,
+    )

@@ -14,7 +14,8 @@ from bot.clock import FixedClock
 from bot.inbox import claim_heads
 from bot.inbox_store import store
 from bot.instances import STALE_BEATS, beat, reap, stale_before, take_over_leases
-from bot.outbox_delivery import DeliveryWorker, limiter_from_settings
+from bot.outbox_delivery import DeliveryWorker
+from bot.ratelimit import limiter_from_settings
 from models import InboxUpdate, Instance
 from tests.outbox_support import FakeSender, queue, unlimited
 
@@ -134,7 +135,7 @@ class VirtualTime:
 
 async def test_a_reply_of_several_messages_is_sent_at_once_then_one_a_second(app: App) -> None:
     time_ = VirtualTime()
-    limiter = limiter_from_settings(app, monotonic=time_.monotonic, sleep=time_.sleep)
+    limiter = limiter_from_settings(app.settings, monotonic=time_.monotonic, sleep=time_.sleep)
     sender = FakeSender(channel="telegram")
     w = DeliveryWorker(app, {"telegram": sender}, limiter=limiter, rng=random.Random(2))
     await queue(app, ["5001"], 2, channel="telegram")  # the welcome and the first question
