@@ -35,7 +35,7 @@ from bot.app import App
 from bot.channels import telegram_parse, telegram_schema, whatsapp_webhook
 from bot.dashboard import routes as dashboard_routes
 from bot.inbound_limits import InvalidInput, decode_json, read_body, refusal
-from bot.inbox import store
+from bot.inbox_store import store
 
 log = logging.getLogger(__name__)
 

@@ -4,16 +4,11 @@ Channel-neutral. A channel (Telegram polling or webhook, the WhatsApp webhook) c
 a transaction, commits, and only then confirms the update to the platform. `InboxProcessor`
 then handles the stored rows:
 
-- it claims pending rows with a lease (`locked_until`, and `lease_owner`: this instance;
-  `FOR UPDATE SKIP LOCKED` on PostgreSQL), only the oldest pending row of each chat
-  (`chat_key`), so one chat's updates run in order and never two at once, while different
-  chats run concurrently (bounded); a lease is free once it ran out or its owner's heartbeat is
-  stale (bot/instances.py);
-- per row, ONE transaction: parse the payload with the channel's registered parser, call
-  `dispatch(app, session, inbound)` (which writes the conversation and the outbox rows), mark the
-  row done if it is still pending with the attempt count of this claim (else roll back: it was
-  claimed again elsewhere after the lease ran out); a crash anywhere before the commit leaves the
-  row pending and it is handled again after its lease expires (also after a restart);
+- it claims the oldest pending row of each chat with a lease (bot/inbox_claim.py), so one
+  chat's updates run in order and never two at once, while chats run concurrently (bounded);
+- per row, ONE transaction: parse, dispatch (the conversation and its outbox rows), mark the
+  row done if this claim still holds it (else roll back); a crash before the commit leaves the
+  row pending, handled again once its lease is free (also after a restart);
 - a failure that retrying cannot fix (bot/failures.py: a parse or validation error) marks the
   row `rejected` at once and tells the sender kindly (bot/inbox_guard.py), so it never holds
   back the chat's next update; a transient one (database, network) is retried with backoff, at
@@ -34,20 +29,18 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import metrics
 from bot.app import App
-from bot.dispatch import dispatch
+from bot.dispatch import dispatch as conversation
 from bot.failures import is_permanent
+from bot.inbox_claim import LEASE, claim_heads, give_up, mark_handled, retry_later
 from bot.inbox_guard import dispatch_within_limit, reject
-from bot.inbox_store import Payload as Payload
-from bot.inbox_store import store as store
-from bot.inbox_store import store_many as store_many
-from bot.instances import lease_free, stale_before
+from bot.inbox_store import Payload
+from bot.instances import stale_before
 from bot.messages import Inbound
 from bot.outbox import queued_in
 from bot.outbox_claim import ClaimedRow
@@ -60,7 +53,6 @@ Parser = Callable[[Payload], Inbound | None]
 AfterHandled = Callable[[Payload], Awaitable[None]]
 Dispatch = Callable[[App, AsyncSession, Inbound], Awaitable[Sequence[OutboxMessage]]]
 
-LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 5
 
 
@@ -86,67 +78,6 @@ def register_channel(channel: InboxChannel) -> None:
     CHANNELS[channel.name] = channel
 
 
-def backoff(attempts: int) -> timedelta:
-    """After the n-th failed attempt: 2, 4, 8 ... seconds, at most five minutes."""
-    return timedelta(seconds=min(300, 2 ** max(1, attempts)))
-
-
-async def claim(
-    session: AsyncSession, now: datetime, *, limit: int, lease: timedelta = LEASE
-) -> list[InboxUpdate]:
-    """Lease up to `limit` rows: per chat only its oldest pending row, and only if it is free."""
-    return [row for row, _ in await claim_heads(session, now, limit=limit, lease=lease)]
-
-
-async def claim_heads(
-    session: AsyncSession,
-    now: datetime,
-    *,
-    limit: int,
-    lease: timedelta = LEASE,
-    owner: str | None = None,
-    stale_before: datetime | None = None,
-) -> list[tuple[InboxUpdate, bool]]:
-    """claim(), and with each row whether its chat has more pending rows behind it."""
-    heads = (
-        select(func.min(InboxUpdate.id).label("id"), func.count().label("pending"))
-        .where(InboxUpdate.status == "pending")
-        .group_by(InboxUpdate.chat_key)
-        .subquery()
-    )
-    query = (
-        select(InboxUpdate, heads.c.pending)
-        .join(heads, InboxUpdate.id == heads.c.id)
-        .where(
-            lease_free(InboxUpdate.locked_until, InboxUpdate.lease_owner, now, stale_before)
-            if stale_before is not None
-            else (InboxUpdate.locked_until.is_(None)) | (InboxUpdate.locked_until <= now)
-        )
-        .order_by(InboxUpdate.id)
-        .limit(limit)
-    )
-    if session.bind is not None and session.bind.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=InboxUpdate)
-    rows = [(row, int(pending) > 1) for row, pending in (await session.execute(query)).all()]
-    for row, _ in rows:
-        row.attempts += 1
-        row.locked_until = now + lease
-        row.lease_owner = owner
-    return rows
-
-
-async def pending_count(session: AsyncSession) -> int:
-    count = await session.scalar(
-        select(func.count()).select_from(InboxUpdate).where(InboxUpdate.status == "pending")
-    )
-    return int(count or 0)
-
-
-def default_dispatch() -> Dispatch:
-    """The conversation engine's `bot.dispatch.dispatch`."""
-    return dispatch
-
-
 class InboxProcessor:
     """Handles stored updates: claim, dispatch in one transaction, retry, give up after a bound."""
 
@@ -166,7 +97,8 @@ class InboxProcessor:
         self.app = app
         # Leases taken by this processor name it (bot/instances.py).
         self.instance_id = instance_id
-        self._dispatch = dispatch
+        # The conversation engine (bot/dispatch.py), or a stand-in of a test or benchmark.
+        self.dispatch: Dispatch = dispatch or conversation
         self.concurrency = concurrency or app.settings.telegram_concurrency
         self.max_attempts = max_attempts
         self.lease = lease
@@ -188,12 +120,6 @@ class InboxProcessor:
         # nothing, or new updates would overtake older ones waiting for room (under load, some
         # chats waited seconds while others went first).
         self._backlog = True  # rows a previous process left: the first claim decides
-
-    @property
-    def dispatch(self) -> Dispatch:
-        if self._dispatch is None:
-            self._dispatch = default_dispatch()
-        return self._dispatch
 
     def wake(self) -> None:
         """Something was stored: look now instead of at the next idle poll."""
@@ -302,7 +228,7 @@ class InboxProcessor:
         if attempts > self.max_attempts:
             # Claimed more often than allowed without an outcome: it kills its handler.
             metrics.update_handled(channel_name, "failed")
-            await self._give_up(row_id, "too many attempts")
+            await give_up(self.app, row_id, "too many attempts")
             return
         if channel is None:
             # Not configured in this process: never mark it done unhandled.
@@ -322,25 +248,7 @@ class InboxProcessor:
                         self.app, session, row.chat_key, inbound, self.dispatch
                     )
                 handed, unhanded = await self._hand_over(session)
-                # Marked done only if it is still ours: pending, and not claimed again since
-                # (a lease that ran out mid-handling). Otherwise this transaction rolls back
-                # whole, and the other claim's handling is the one that counts.
-                done = await session.execute(
-                    update(InboxUpdate)
-                    .where(
-                        InboxUpdate.id == row_id,
-                        InboxUpdate.status == "pending",
-                        InboxUpdate.attempts == attempts,
-                    )
-                    .values(
-                        status=outcome,
-                        handled_at=self.app.clock.now(),
-                        locked_until=None,
-                        last_error=None,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-                if done.rowcount != 1:  # type: ignore[attr-defined]
+                if not await mark_handled(session, row_id, attempts, outcome, self.app.clock.now()):
                     raise _NotOurs
         except _NotOurs:
             log.info("inbox row %s was handled or claimed elsewhere meanwhile", row_id)
@@ -389,26 +297,7 @@ class InboxProcessor:
             return
         if attempts >= self.max_attempts:
             metrics.update_handled(channel, "failed")
-            await self._give_up(row_id, reason)
+            await give_up(self.app, row_id, reason)
             return
         metrics.update_handled(channel, "retry")
-        async with self.app.db.transaction() as session:
-            await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
-                .values(
-                    # A backoff, not a lease: held by nobody, so no take-over cuts it short.
-                    locked_until=self.app.clock.now() + backoff(attempts),
-                    lease_owner=None,
-                    last_error=reason[:200],
-                )
-            )
-
-    async def _give_up(self, row_id: int, reason: str) -> None:
-        log.error("inbox row %s failed for good: %s", row_id, reason)
-        async with self.app.db.transaction() as session:
-            await session.execute(
-                update(InboxUpdate)
-                .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
-                .values(status="failed", locked_until=None, last_error=reason[:200])
-            )
+        await retry_later(self.app, row_id, attempts, reason)

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.channels import telegram_parse
 from bot.channels.telegram import register_inbox
-from bot.inbox import InboxProcessor, store
+from bot.inbox import InboxProcessor
+from bot.inbox_store import store
 from models import InboxUpdate, OutboxMessage
 
 _IDS = itertools.count(1)

@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import select, text
 
 from bot.app import App
-from bot.inbox import InboxChannel, InboxProcessor, claim, register_channel, store
-from bot.inbox_store import store_and_lease
+from bot.inbox import InboxChannel, InboxProcessor, register_channel
+from bot.inbox_claim import claim
+from bot.inbox_store import store, store_and_lease
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.outbox_delivery import DeliveryWorker

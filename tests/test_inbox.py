@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.app import App
 from bot.clock import FixedClock
-from bot.inbox import InboxChannel, InboxProcessor, claim, register_channel, store
+from bot.inbox import InboxChannel, InboxProcessor, register_channel
+from bot.inbox_claim import claim
+from bot.inbox_store import store
 from bot.messages import Inbound
 from models import InboxUpdate, OutboxMessage
 from tests.e2e_helpers import echo_dispatch, eventually

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.channels.telegram import register_inbox
 from bot.channels.telegram_parse import chat_key, update_key
-from bot.inbox import InboxProcessor, store
+from bot.inbox import InboxProcessor
+from bot.inbox_store import store
 from bot.staff import add_staff, create_invite
 from models import ChatIdentity, OutboxMessage
 from tests.factories import KELURAHAN, jambi

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot.app import App
 from bot.clock import FixedClock
-from bot.inbox import claim_heads
+from bot.inbox_claim import claim_heads
 from bot.inbox_store import store
 from bot.instances import STALE_BEATS, beat, reap, stale_before, take_over_leases
 from bot.outbox_delivery import DeliveryWorker

@@ -26,7 +26,8 @@ from bot import metrics
 from bot.app import App
 from bot.channels import telegram_parse, telegram_schema
 from bot.inbound_limits import InvalidInput, parse_json, sanitise
-from bot.inbox import LEASE, InboxProcessor
+from bot.inbox import InboxProcessor
+from bot.inbox_claim import LEASE
 from bot.inbox_store import store_and_lease
 from models import InboxUpdate
 

@@ -42,7 +42,7 @@ from bot.channels.whatsapp_send import FORCE_TEMPLATE, HELD, HELD_MAX_AGE, TEMPL
 from bot.delivery_failure import handle_permanent_failure
 from bot.i18n import Translator
 from bot.inbound_limits import InvalidInput, decode_json, read_body, refusal
-from bot.inbox import store
+from bot.inbox_store import store
 from bot.messages import Inbound, Reply
 from bot.outbox import enqueue
 from bot.outbox_delivery import wake_running_workers
