@@ -11,10 +11,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import duplicates, routing
+from bot import routing
 from bot.authz import AccessDenied, Action, deny, require, status_allows
 from bot.case_buttons import CaseVerb, case_button
 from bot.cases import Actor, CaseError, record_event, transition
@@ -25,7 +24,7 @@ from bot.messages import Option, Reply
 from bot.notify import dinas_staff, notify_reporter, notify_staff
 from bot.routing import kelurahan_name
 from bot.settings import Settings
-from models import Case, CaseStatus, Staff, StaffRole
+from models import Case, CaseStatus, Staff
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +66,8 @@ async def load_case(session: AsyncSession, case_id: int) -> Case:
     return case
 
 
-def _expect(case: Case, action: Action) -> None:
+def expect_status(case: Case, action: Action) -> None:
+    """WrongState unless the case's status allows the action (bot/authz.py ACTION_STATUSES)."""
     if not status_allows(action, case):
         raise WrongState(case.reference, case.status)
 
@@ -104,7 +104,7 @@ async def accept(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.ACCEPT, now, channel)
-    _expect(case, Action.ACCEPT)
+    expect_status(case, Action.ACCEPT)
     transition(session, case, S.DITERIMA, actor, now, kind="accepted")
     refresh_deadline(case, now, settings)
     t = Translator(case.language)
@@ -136,7 +136,7 @@ async def decline(
 ) -> Staff | None:
     """The offered person declines (with a reason); the case moves on. Returns the next person."""
     actor = require(session, staff, case, Action.DECLINE, now, channel)
-    _expect(case, Action.DECLINE)
+    expect_status(case, Action.DECLINE)
     record_event(
         session,
         case,
@@ -159,7 +159,7 @@ async def add_note(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.NOTE, now, channel)
-    _expect(case, Action.NOTE)
+    expect_status(case, Action.NOTE)
     record_event(session, case, "note", actor, now, note=_clean(text))
     case.updated_at = now
     refresh_deadline(case, now, settings)
@@ -174,7 +174,7 @@ async def mark_handling(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.HANDLE, now, channel)
-    _expect(case, Action.HANDLE)
+    expect_status(case, Action.HANDLE)
     transition(session, case, S.DITANGANI, actor, now)
     refresh_deadline(case, now, settings)
 
@@ -189,7 +189,7 @@ async def resolve(
     channel: str | None,
 ) -> None:
     actor = require(session, staff, case, Action.RESOLVE, now, channel)
-    _expect(case, Action.RESOLVE)
+    expect_status(case, Action.RESOLVE)
     transition(session, case, S.SELESAI, actor, now, kind="resolved", note=_clean(outcome))
     case.outcome = _clean(outcome)
     t = Translator(case.language)
@@ -220,7 +220,7 @@ async def refer(
 ) -> None:
     """Refer to the city office (Dinas PPPA / UPTD PPA): they are told at once."""
     actor = require(session, staff, case, Action.REFER, now, channel)
-    _expect(case, Action.REFER)
+    expect_status(case, Action.REFER)
     transition(session, case, S.DIRUJUK, actor, now, kind="referred", note=_clean(reason))
     refresh_deadline(case, now, settings)
     name = await kelurahan_name(session, case)
@@ -244,101 +244,6 @@ async def refer(
             dedupe_key=f"referral:{case.id}:{officer.id}:v{case.version}",
             tell_superior=False,
         )
-
-
-async def reassign_candidates(session: AsyncSession, case: Case) -> list[Staff]:
-    """Cadres of the case's kelurahan, then of its kecamatan, then its coordinators."""
-    rows = await session.scalars(
-        select(Staff)
-        .where(
-            Staff.active.is_(True),
-            Staff.role.in_([StaffRole.KADER, StaffRole.KOORDINATOR]),
-            (Staff.area_code == case.kecamatan_code)
-            | Staff.area_code.like(case.kecamatan_code + ".%"),
-        )
-        .order_by(Staff.name, Staff.id)
-    )
-    people = [s for s in rows.all() if s.id != case.assignee_id]
-
-    def rank(s: Staff) -> int:
-        if s.role == StaffRole.KOORDINATOR:
-            return 2
-        return 0 if s.area_code == case.kelurahan_code else 1
-
-    return sorted(people, key=rank)
-
-
-async def reassign(
-    session: AsyncSession,
-    case: Case,
-    staff: Staff | None,
-    target_id: int,
-    now: datetime,
-    settings: Settings,
-    channel: str | None,
-) -> Staff:
-    actor = require(session, staff, case, Action.REASSIGN, now, channel)
-    _expect(case, Action.REASSIGN)
-    target = await session.get(Staff, target_id)
-    if target is None or target.id not in {s.id for s in await reassign_candidates(session, case)}:
-        raise InvalidTarget(case.reference)
-    previous = await session.get(Staff, case.assignee_id) if case.assignee_id else None
-    await routing.reassign(session, case, target, now, settings, actor=actor)
-    if previous is not None and previous.id != (staff.id if staff else None):
-        t = Translator(previous.language)
-        await notify_staff(
-            session,
-            previous,
-            Reply(
-                text=t("Kasus {ref} dialihkan ke petugas lain. Terima kasih.", ref=case.reference)
-            ),
-            now,
-            kind="reassigned_away",
-            case=case,
-            dedupe_key=f"away:{case.id}:{previous.id}:v{case.version}",
-            tell_superior=False,
-        )
-    return target
-
-
-async def close(
-    session: AsyncSession, case: Case, staff: Staff | None, now: datetime, channel: str | None
-) -> None:
-    actor = require(session, staff, case, Action.CLOSE, now, channel)
-    _expect(case, Action.CLOSE)
-    transition(session, case, S.DITUTUP, actor, now, kind="closed")
-
-
-async def reopen(
-    session: AsyncSession,
-    case: Case,
-    staff: Staff | None,
-    now: datetime,
-    settings: Settings,
-    channel: str | None,
-) -> None:
-    actor = require(session, staff, case, Action.REOPEN, now, channel)
-    _expect(case, Action.REOPEN)
-    transition(session, case, S.DITANGANI, actor, now, kind="reopened")
-    refresh_deadline(case, now, settings)
-
-
-async def settle_duplicate(
-    session: AsyncSession,
-    case: Case,
-    staff: Staff | None,
-    same: bool,
-    now: datetime,
-    channel: str | None,
-) -> None:
-    actor = require(session, staff, case, Action.DUPLICATE, now, channel)
-    if case.duplicate_of_id is None:
-        raise WrongState(case.reference, case.status)
-    if same:
-        _expect(case, Action.DUPLICATE)
-        duplicates.confirm_duplicate(session, case, actor, now)
-    else:
-        duplicates.dismiss_duplicate(session, case, actor, now)
 
 
 def set_on_duty(staff: Staff, on_duty: bool) -> None:

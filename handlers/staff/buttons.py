@@ -4,6 +4,7 @@ the case: who may act is decided from the database for the person who pressed it
 from __future__ import annotations
 
 from bot import casework
+from bot import casework_oversight as oversight
 from bot.authz import Action, require, status_allows
 from bot.case_buttons import VERB_ACTIONS, CaseVerb, case_button, read_button
 from bot.caselists import CaseFilter
@@ -98,11 +99,11 @@ async def _act(
     elif verb == CaseVerb.REASSIGN_TO:
         await _reassign_to(turn, staff, case, extra)
     elif verb == CaseVerb.CLOSE:
-        if await guarded(turn, lambda: casework.close(session, case, staff, now, channel)):
+        if await guarded(turn, lambda: oversight.close(session, case, staff, now, channel)):
             turn.reply(t("Kasus {ref} ditutup.", ref=case.reference))
     elif verb == CaseVerb.REOPEN:
         if await guarded(
-            turn, lambda: casework.reopen(session, case, staff, now, settings, channel)
+            turn, lambda: oversight.reopen(session, case, staff, now, settings, channel)
         ):
             turn.reply(
                 t("Kasus {ref} dibuka lagi dan sedang ditangani.", ref=case.reference),
@@ -111,7 +112,7 @@ async def _act(
     elif verb in (CaseVerb.SAME, CaseVerb.NOT_SAME):
         same = verb == CaseVerb.SAME
         if await guarded(
-            turn, lambda: casework.settle_duplicate(session, case, staff, same, now, channel)
+            turn, lambda: oversight.settle_duplicate(session, case, staff, same, now, channel)
         ):
             if same:
                 turn.reply(
@@ -173,7 +174,7 @@ async def _reassign_menu(turn: Turn, staff: Staff, case: Case) -> None:
 
     async def check() -> None:
         require(turn.session, staff, case, Action.REASSIGN, turn.now, turn.inbound.channel)
-        people.extend(await casework.reassign_candidates(turn.session, case))
+        people.extend(await oversight.reassign_candidates(turn.session, case))
 
     if not await guarded(turn, check):
         return
@@ -199,7 +200,7 @@ async def _reassign_to(turn: Turn, staff: Staff, case: Case, extra: int | None) 
     async def run() -> None:
         if target_id is None:
             raise CaseNotFound(case.id)
-        target = await casework.reassign(
+        target = await oversight.reassign(
             turn.session, case, staff, target_id, turn.now, turn.app.settings, turn.inbound.channel
         )
         names.append(target.name)
