@@ -7,7 +7,7 @@ Per backend (SQLite file, then PostgreSQL), two fresh databases (schema from the
   ~98k more rows scheduled for later in 10k other chats (as `jobs run --at` used to queue them,
   or long backoffs).
 Then ANALYZE (PostgreSQL) and, timed: the claim as the worker runs it
-(bot/outbox_claim.py `due_heads`: the claim statement and the "earliest retry" query, limit
+(bot/messaging/claims.py `due_heads`: the claim statement and the "earliest retry" query, limit
 200, FOR UPDATE SKIP LOCKED on PostgreSQL), in a transaction rolled back each time, median of
 21 runs after one to warm up. `ratio` = big / small; target ≤ 2. For comparison, the claim it
 replaced (a GROUP BY over every pending row, then the due heads loaded) is timed on the same
@@ -100,8 +100,8 @@ async def _measure(url: str, total: int) -> dict[str, Any]:
     from sqlalchemy import insert, text
     from sqlalchemy.dialects import postgresql
 
-    from bot.db import Database
-    from bot.outbox_claim import claim_query, due_heads
+    from bot.core.db import Database
+    from bot.messaging.claims import claim_query, due_heads
     from models import Base, OutboxMessage
 
     db = Database(url)
@@ -179,7 +179,7 @@ def run_claims(results: Results, *, backends: list[str], big: int = 100_000) -> 
     import tempfile
 
     from bench.common import new_key
-    from bot.crypto import KeyRing, set_keyring
+    from bot.core.crypto import KeyRing, set_keyring
 
     set_keyring(KeyRing([new_key()]))
     for backend in backends:

@@ -126,9 +126,9 @@ def python_env(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def patbm_cli(args: Sequence[str], env: dict[str, str], cwd: Path) -> str:
-    """Run `python -m bot.cli ARGS` (the `patbm` command) and return its output; raise on failure."""
+    """Run `python -m bot.runtime.cli ARGS` (the `patbm` command) and return its output; raise on failure."""
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.runtime.cli", *args],
         cwd=cwd,
         env=python_env(env),
         capture_output=True,
@@ -160,13 +160,13 @@ def pg_reachable() -> bool:
 
 async def create_pg_database(prefix: str = "patbm_bench") -> tuple[str, str]:
     """A fresh database on the bench's server: (its name, its SQLAlchemy async URL)."""
-    from tests import dbutil
+    from tests.support import dbutil
 
     return await dbutil.create_pg_database(PG_SERVER, prefix)
 
 
 async def drop_pg_database(name: str) -> None:
-    from tests import dbutil
+    from tests.support import dbutil
 
     await dbutil.drop_pg_database(name, PG_SERVER)
 

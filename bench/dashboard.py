@@ -70,19 +70,19 @@ async def run(cases: int, repeat: int) -> dict[str, Any]:
     import httpx
     from sqlalchemy import text
 
-    from bot.app import App
-    from bot.areas import import_areas
-    from bot.clock import FixedClock
-    from bot.crypto import KeyRing, set_keyring
-    from bot.dashboard.cookies import COOKIE
-    from bot.dashboard.tokens import issue_link
-    from bot.db import Database
-    from bot.http import build_http_app
-    from bot.reporting import month_period
-    from bot.settings import Settings
-    from bot.staff import add_staff
-    from bot.stats import gather_stats
-    from tests import dbutil
+    from bot.admin.staff import add_staff
+    from bot.cases.areas import import_areas
+    from bot.core.app import App
+    from bot.core.clock import FixedClock
+    from bot.core.crypto import KeyRing, set_keyring
+    from bot.core.db import Database
+    from bot.core.settings import Settings
+    from bot.reporting.dashboard.cookies import COOKIE
+    from bot.reporting.dashboard.tokens import issue_link
+    from bot.reporting.facts import month_period
+    from bot.reporting.stats import gather_stats
+    from bot.runtime.http import build_http_app
+    from tests.support import dbutil
 
     key = new_key()
     set_keyring(KeyRing([key]))

@@ -1,8 +1,8 @@
 """Benchmark 3: outbox delivery against a fake that enforces Telegram's limits.
 
 N messages to C chats are queued (round robin over the chats, as replies and notifications
-would come), then `bot.outbox_delivery.DeliveryWorker` with the real Telegram Sender
-(`bot.channels.telegram.TelegramSender` on python-telegram-bot) delivers them to
+would come), then `bot.messaging.delivery.DeliveryWorker` with the real Telegram Sender
+(`bot.channels.telegram.sender.TelegramSender` on python-telegram-bot) delivers them to
 `LimitedFakeTelegram` (30 a second overall, 1 a second per chat, 429 + retry_after past them).
 Figures: achieved rate as a fraction of 30 a second (from the first to the last accepted
 message), and the number of 429s. SQLite file database, default settings.
@@ -22,9 +22,9 @@ ALLOWED_RATE = 30.0
 
 
 async def _queue(app: object, messages: int, chats: int) -> None:
-    from bot.app import App
-    from bot.messages import Reply
-    from bot.outbox import enqueue
+    from bot.core.app import App
+    from bot.messaging.messages import Reply
+    from bot.messaging.outbox import enqueue
 
     assert isinstance(app, App)
     now = app.clock.now()
@@ -45,12 +45,12 @@ async def _queue(app: object, messages: int, chats: int) -> None:
 async def _deliver(database_url: str, messages: int, chats: int, key: str) -> dict[str, object]:
     from pydantic import SecretStr
 
-    from bot.app import App
-    from bot.channels.telegram import TelegramSender, build_bot
-    from bot.crypto import KeyRing, set_keyring
-    from bot.db import Database
-    from bot.outbox_delivery import DeliveryWorker
-    from bot.settings import Settings
+    from bot.channels.telegram.sender import TelegramSender, build_bot
+    from bot.core.app import App
+    from bot.core.crypto import KeyRing, set_keyring
+    from bot.core.db import Database
+    from bot.core.settings import Settings
+    from bot.messaging.delivery import DeliveryWorker
     from models import Base
 
     fake = LimitedFakeTelegram()

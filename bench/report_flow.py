@@ -2,7 +2,7 @@
 
 Set-up per backend, as an administrator would: `patbm db upgrade`, `patbm areas import 15.71`,
 `patbm staff import` (a kader for every kelurahan, so routing has someone). Then
-`python -m bot.cli run` as a subprocess polls the fake Bot API; N residents report at once
+`python -m bot.runtime.cli run` as a subprocess polls the fake Bot API; N residents report at once
 (bench/residents.py). Figures: updates per second (all residents' updates over the time from the
 first update available to the last reply), p50/p99 latency per step, peak RSS (VmHWM).
 
@@ -61,7 +61,7 @@ class FlowRun:
 async def _kelurahan_codes(database_url: str) -> list[str]:
     from sqlalchemy import func, select
 
-    from bot.db import Database
+    from bot.core.db import Database
     from models import Area
 
     db = Database(database_url)
@@ -115,7 +115,7 @@ def run_flow(
     first_seed: int = 1,
 ) -> list[FlowRun]:
     """One `patbm run` process; each N in turn (fresh residents); peak RSS over all of them."""
-    from tests.e2e_helpers import PatbmProcess
+    from tests.support.e2e_helpers import PatbmProcess
 
     fake = TimedFakeTelegram()
     # A second process on the same database must not see update ids the inbox already holds

@@ -8,10 +8,10 @@ chat, so notifications are really queued), then the cases by COPY:
 - 5 % open with a deadline in the future;
 - the rest closed (`ditutup`, no deadline), as most of a city's history is.
 Then `ANALYZE` (what autovacuum does after a bulk load) and, timed:
-- `select_due_ms`: the sweep's own claim query (bot/escalation_batch.py `sweep_batch`, a batch
+- `select_due_ms`: the sweep's own claim query (bot/escalation/batch.py `sweep_batch`, a batch
   of rows, FOR UPDATE SKIP LOCKED), with its `EXPLAIN ANALYZE` kept in the JSON;
-- `sweep_s`: `bot.escalation.sweep(app, now)`, acting on every due case;
-- `digest_s`: `bot.digest.run_digests(app, now)`.
+- `sweep_s`: `bot.escalation.ladder.sweep(app, now)`, acting on every due case;
+- `digest_s`: `bot.reporting.digest.run_digests(app, now)`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ async def _people(session: Any) -> tuple[dict[str, int], list[tuple[str, str]]]:
     """Areas and staff; returns (kelurahan code -> kader id, [(kelurahan, kecamatan)])."""
     from sqlalchemy import func, select
 
-    from bot.areas import import_areas
-    from bot.staff import add_staff
+    from bot.admin.staff import add_staff
+    from bot.cases.areas import import_areas
     from models import Area, ChatIdentity
 
     await import_areas(session, "15.71")
@@ -178,11 +178,11 @@ async def _copy_cases(asyncpg_url: str, rows: list[tuple[Any, ...]]) -> None:
 
 
 def _claim_query() -> Any:
-    """The sweep's claim (bot/escalation_batch.py `sweep_batch`), at its batch size."""
+    """The sweep's claim (bot/escalation/batch.py `sweep_batch`), at its batch size."""
     from sqlalchemy import select, text
 
-    from bot.escalation import BATCH_SIZE
-    from bot.escalation_batch_data import CASES, CLAIMED
+    from bot.escalation.batch_data import CASES, CLAIMED
+    from bot.escalation.ladder import BATCH_SIZE
     from models.case import OPEN_CASE_SQL
 
     return (
@@ -199,13 +199,13 @@ async def _measure(total: int, due: int, key: str) -> dict[str, Any]:
     from sqlalchemy import func, select, text
     from sqlalchemy.dialects import postgresql
 
-    from bot.app import App
-    from bot.clock import FixedClock
-    from bot.crypto import KeyRing, set_keyring
-    from bot.db import Database
-    from bot.digest import run_digests
-    from bot.escalation import sweep
-    from bot.settings import Settings
+    from bot.core.app import App
+    from bot.core.clock import FixedClock
+    from bot.core.crypto import KeyRing, set_keyring
+    from bot.core.db import Database
+    from bot.core.settings import Settings
+    from bot.escalation.ladder import sweep
+    from bot.reporting.digest import run_digests
     from models import Base, OutboxMessage
 
     name, url = await create_pg_database("patbm_bench_sweep")

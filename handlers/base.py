@@ -3,7 +3,7 @@
 A handler is `async def handler(turn: Turn) -> None`. It reads `turn.inbound`, may read and
 change `turn.state` (the stored conversation: flow, step, data), adds replies to the sender with
 `turn.reply(...)`, and calls services (bot/) for everything that changes a case. The dispatcher
-(bot/dispatch.py) runs it inside one transaction, together with writing the replies to the
+(bot/runtime/dispatch.py) runs it inside one transaction, together with writing the replies to the
 outbox and saving the conversation state, and marks the inbox row handled in that same
 transaction. Handlers never import a platform library.
 
@@ -22,9 +22,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.app import App
-from bot.i18n import Translator
-from bot.messages import Inbound, Option, Reply
+from bot.core.app import App
+from bot.core.i18n import Translator
+from bot.messaging.messages import Inbound, Option, Reply
 from models import ChatIdentity, Staff
 
 

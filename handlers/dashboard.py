@@ -4,7 +4,7 @@ For linked staff with the role dinas, admin or koordinator_kecamatan (a coordina
 own kecamatan's figures). `/dasbor` answers with a one-time link to the dashboard; `/ekspor`
 sends the month's SIMFONI-PPA export (XLSX, no personal data) as a document; `/statistik` the
 month's key figures and a chart. Everything else is refused, and every refusal, link and export
-is recorded (bot/audit.py `record_access`).
+is recorded (bot/admin/audit.py `record_access`).
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import base64
 
-from bot.audit import record_access
-from bot.dashboard.access import refusal_for
-from bot.dashboard.downloads import build_export
-from bot.dashboard.tokens import end_sessions, issue_link
-from bot.digest_chart import render_chart
-from bot.messages import Media, Reply
-from bot.reporting import Period, PeriodError, month_period, this_month
-from bot.stats import gather_stats
-from bot.stats_text import measures
+from bot.admin.audit import record_access
+from bot.messaging.messages import Media, Reply
+from bot.reporting.dashboard.access import refusal_for
+from bot.reporting.dashboard.downloads import build_export
+from bot.reporting.dashboard.tokens import end_sessions, issue_link
+from bot.reporting.digest_chart import render_chart
+from bot.reporting.facts import Period, PeriodError, month_period, this_month
+from bot.reporting.stats import gather_stats
+from bot.reporting.stats_text import measures
 from handlers.base import Turn, command
 from models import Staff, StaffRole
 

@@ -1,4 +1,4 @@
-"""The reporter's answer to the question after closing (bot/followup.py asks it).
+"""The reporter's answer to the question after closing (bot/casework/followup.py asks it).
 
 A button `fu:<follow-up id>:<answer>` counts only when pressed by the case's recorded reporter
 (the same channel and user id); anyone else is refused and the attempt recorded. After a real
@@ -7,9 +7,9 @@ answer the reporter may write one short free text (optional; anything else ends 
 
 from __future__ import annotations
 
-from bot.cases import Actor, record_event
-from bot.followup import PREFIX
-from bot.notify import is_reporter
+from bot.cases.lifecycle import Actor, record_event
+from bot.casework.followup import PREFIX
+from bot.casework.notify import is_reporter
 from handlers.base import Turn, flow, option_prefix
 from models import Case, CaseFollowUp, FollowUpAnswer
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.case_buttons import list_button
-from bot.i18n import LANGUAGES, normalise_language
-from bot.intake import may_record
-from bot.messages import Option
+from bot.cases.buttons import list_button
+from bot.casework.intake import may_record
+from bot.core.i18n import LANGUAGES, normalise_language
+from bot.messaging.messages import Option
 from handlers import intake, status
 from handlers.base import STAFF_COMMANDS, Turn, command, option_prefix
 from handlers.intake.labels import FLOW as INTAKE_FLOW

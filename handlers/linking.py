@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import logging
 
-from bot import vocabulary
-from bot.intake import may_record
-from bot.messages import Reply
-from bot.staff import find_by_phone, redeem_invite
+from bot.admin.staff import find_by_phone, redeem_invite
+from bot.cases import vocabulary
+from bot.casework.intake import may_record
+from bot.messaging.messages import Reply
 from handlers import general
 from handlers.base import Turn, command, flow
 from handlers.report.labels import FLOW as REPORT_FLOW

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.authz import AccessDenied
-from bot.notify import is_reporter
-from bot.relay import RelayUnavailable, reporter_answer, stop_relay
+from bot.cases.authz import AccessDenied
+from bot.casework.notify import is_reporter
+from bot.casework.relay import RelayUnavailable, reporter_answer, stop_relay
 from handlers.base import Turn, command, flow, option_prefix
 from models import Case
 
@@ -20,7 +20,7 @@ async def relay_button(turn: Turn) -> None:
     if case is None or not is_reporter(case, turn.inbound.channel, turn.inbound.user_id):
         # Someone else's message: nothing happens, and it is not said whose case it is.
         if case is not None:
-            from bot.authz import actor_for, deny
+            from bot.cases.authz import actor_for, deny
 
             deny(
                 turn.session,

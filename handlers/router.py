@@ -5,8 +5,8 @@ from __future__ import annotations
 # Every conversation module registers its commands, buttons and flows when imported; importing
 # them all here, by name, makes this module the one place that decides what the bot can do.
 # Each command has one owner (/start is handlers.linking's).
-from bot.evidence_rules import EVIDENCE_KINDS
-from bot.messages import Inbound
+from bot.evidence.rules import EVIDENCE_KINDS
+from bot.messaging.messages import Inbound
 from handlers import dashboard, followup, general, intake, linking, relay, report, staff, status
 from handlers.base import COMMANDS, FLOWS, OPTION_PREFIXES, STAFF_COMMANDS, Turn
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_
-from bot.status import StatusResult, check_status
+from bot.casework.status import StatusResult, check_status
+from bot.core.i18n import N_
 from handlers.base import Turn, command, flow
 from handlers.report import prompt_current
 

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from bot.crypto import get_keyring
+from bot.core.crypto import get_keyring
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -69,7 +69,7 @@ class EncryptedJSON(TypeDecorator[Any]):
 
 class EncryptedBlob(TypeDecorator[bytes]):
     """File bytes (evidence), encrypted at rest; stored as the Fernet token's text, so key
-    rotation (bot/keys.py) treats it like every other encrypted column."""
+    rotation (bot/admin/keys.py) treats it like every other encrypted column."""
 
     impl = Text
     cache_ok = True

@@ -71,7 +71,7 @@ class Case(Base):
         Index("ix_cases_kelurahan_created", "kelurahan_code", "created_at"),
         Index("ix_cases_assignee_status", "assignee_id", "status"),
         # Statistics and the dashboard read one period (a month) of cases, city-wide or of one
-        # kecamatan (bot/stats.py).
+        # kecamatan (bot/reporting/stats.py).
         Index("ix_cases_created", "created_at"),
         Index("ix_cases_kecamatan_created", "kecamatan_code", "created_at"),
     )

@@ -38,7 +38,7 @@ class DashboardSession(Base):
 
 
 class AccessEvent(Base):
-    """Who opened, downloaded or was refused what outside a case (bot/audit.py `record_access`).
+    """Who opened, downloaded or was refused what outside a case (bot/admin/audit.py `record_access`).
 
     Never personal: kinds and reasons are codes, `data` holds periods, scopes and formats.
     """

@@ -62,7 +62,7 @@ class InboxUpdate(Base):
     __table_args__ = (
         UniqueConstraint("channel", "update_key"),
         Index("ix_inbox_status_id", "status", "id"),
-        # The flood limit's count of a chat's rows handled in the last minute (bot/inbox_guard.py).
+        # The flood limit's count of a chat's rows handled in the last minute (bot/messaging/inbox_guard.py).
         Index("ix_inbox_chat_handled", "chat_key", "handled_at"),
     )
 
@@ -77,7 +77,7 @@ class InboxUpdate(Base):
     status: Mapped[str] = mapped_column(String(12), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
-    # The instance (bot/instances.py) holding the lease: once its heartbeat is stale, the lease
+    # The instance (bot/messaging/instances.py) holding the lease: once its heartbeat is stale, the lease
     # is free whatever `locked_until` says. None: a lease that only runs out.
     lease_owner: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(200))
@@ -92,7 +92,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_status_next_attempt", "status", "next_attempt_at"),
         Index("ix_outbox_chat_id_order", "channel", "chat_id", "id"),
-        # The claim's "is an older row of this chat holding it back?" probe (bot/outbox_claim.py):
+        # The claim's "is an older row of this chat holding it back?" probe (bot/messaging/claims.py):
         # pending rows only, so it never walks a chat's history of sent messages.
         Index(
             "ix_outbox_pending_chat",

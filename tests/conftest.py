@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.app import App
-from bot.clock import FixedClock
-from bot.crypto import KeyRing, set_keyring
-from bot.db import Database
-from bot.settings import Settings
+from bot.core.app import App
+from bot.core.clock import FixedClock
+from bot.core.crypto import KeyRing, set_keyring
+from bot.core.db import Database
+from bot.core.settings import Settings
 from models import Base
-from tests import dbutil
+from tests.support import dbutil
 
 TEST_KEY = Fernet.generate_key().decode()
 # A Monday morning in Jambi (WIB): 2026-11-23 09:00 +07:00.

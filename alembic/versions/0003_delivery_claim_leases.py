@@ -1,11 +1,11 @@
 """delivery: ix_outbox_pending_chat, lease owners, the instances table
 
-The outbox claim (bot/outbox_claim.py) no longer groups every pending row by chat: it walks the
+The outbox claim (bot/messaging/claims.py) no longer groups every pending row by chat: it walks the
 due rows (ix_outbox_status_next_attempt) and asks, per row, whether an older pending row of its
 chat holds it back, through the partial index ix_outbox_pending_chat. Leases of the outbox and
 the inbox name the instance holding them (`lease_owner`); `instances` keeps each running
 instance's heartbeat, so a dead instance's leases are taken over within seconds
-(bot/instances.py).
+(bot/messaging/instances.py).
 
 Revision ID: 0003_delivery
 Revises: 0002

@@ -2,7 +2,7 @@
 
 `/dasbor` sends a one-time link whose hash is kept in `dashboard_links`; opening it starts a
 server-side session (`dashboard_sessions`, ended by `/dasbor keluar`). `access_events` records
-sign-ins, refusals and downloads (bot/audit.py). Statistics read a period of cases, so cases get
+sign-ins, refusals and downloads (bot/admin/audit.py). Statistics read a period of cases, so cases get
 indexes on `created_at` and on `(kecamatan_code, created_at)`.
 
 Revision ID: 0006_dashboard

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.messages import Reply
+from bot.messaging.messages import Reply
 
 
 class SendError(Exception):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot.case_buttons import CaseVerb, case_button
-from bot.i18n import N_
-from bot.intake import cadre_choices, may_record, record_case
-from bot.messages import Option
-from bot.references import make_pin
+from bot.cases.buttons import CaseVerb, case_button
+from bot.cases.references import make_pin
+from bot.casework.intake import cadre_choices, may_record, record_case
+from bot.core.i18n import N_
+from bot.messaging.messages import Option
 from handlers.base import ConversationState, Turn, flow, option_prefix
 from handlers.intake import steps
 from handlers.intake.context import IntakeCtx

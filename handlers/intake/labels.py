@@ -9,8 +9,8 @@ question, and the source's name and phone are typed at the summary.
 
 from __future__ import annotations
 
-from bot import vocabulary
-from bot.i18n import N_
+from bot.cases import vocabulary
+from bot.core.i18n import N_
 
 FLOW = "intake"
 PREFIX = "i"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_
-from bot.messages import Option, Reply
+from bot.core.i18n import N_
+from bot.messaging.messages import Option, Reply
 from handlers.intake.context import IntakeCtx, option_id
 from handlers.intake.labels import (
     AGE_GROUPS,

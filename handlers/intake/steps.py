@@ -7,7 +7,7 @@ emergency numbers are the resident flow's (handlers/report/), reused, not copied
 
 from __future__ import annotations
 
-from bot.messages import Inbound
+from bot.messaging.messages import Inbound
 from handlers.base import ConversationState
 from handlers.intake.context import IntakeCtx, parse_option
 from handlers.intake.labels import (

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot import vocabulary
-from bot.intake import MAX_NAME
+from bot.cases import vocabulary
+from bot.casework.intake import MAX_NAME
 from handlers.intake.labels import HOW
 from handlers.report.context import Ctx, has_words
 

@@ -4,7 +4,7 @@ Areas change only on `patbm areas import`, usually run as a separate process, so
 signal reaches a running bot. Freshness is therefore bounded by time: an index older than
 `AREA_INDEX_TTL_SECONDS` is read again, so a running bot sees a fresh import within that bound,
 without a restart. An import inside this process (`patbm chat --demo`, tests) bumps
-`bot.areas.generation()` and the next turn reads again at once. "No kota imported yet" is not
+`bot.cases.areas.generation()` and the next turn reads again at once. "No kota imported yet" is not
 kept: the first turn after the first import finds it.
 """
 
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import areas as bot_areas
-from bot.db import Database
-from bot.settings import Settings
+from bot.cases import areas as bot_areas
+from bot.core.db import Database
+from bot.core.settings import Settings
 from handlers.report.areas import AreaIndex, load_area_index
 
 # Re-reading costs two queries and ~80 rows: once a minute is nothing; every turn was 7 % of

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from bot.messages import Option
+from bot.messaging.messages import Option
 from handlers.base import ConversationState
 from handlers.report.areas import AreaIndex, Place, match_places, normalise_name
 from handlers.report.context import Ctx, Outcome, has_words, option_id, parse_option, simplify

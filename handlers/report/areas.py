@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.areas import deployment_kota
-from bot.settings import Settings
+from bot.cases.areas import deployment_kota
+from bot.core.settings import Settings
 from models import Area, AreaLevel
 
 _PREFIX_RE = re.compile(

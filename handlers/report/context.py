@@ -7,8 +7,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.i18n import Translator
-from bot.messages import Option, Reply
+from bot.core.i18n import Translator
+from bot.messaging.messages import Option, Reply
 from handlers.report.areas import AreaIndex
 from handlers.report.labels import PREFIX
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot import vocabulary
-from bot.evidence_rules import MAX_FILES
-from bot.i18n import N_
+from bot.cases import vocabulary
+from bot.core.i18n import N_
+from bot.evidence.rules import MAX_FILES
 
 FLOW = "report"
 PREFIX = "r"
@@ -41,7 +41,7 @@ LEGACY_STEPS = {"contact": "summary"}
 
 DANGER = {"y": N_("Ya, ada bahaya sekarang"), "n": N_("Tidak sekarang")}
 
-# The case's fields speak the one vocabulary (bot/vocabulary.py): the resident's wording here.
+# The case's fields speak the one vocabulary (bot/cases/vocabulary.py): the resident's wording here.
 CATEGORIES = vocabulary.CATEGORIES.answers()
 AGE_GROUPS = vocabulary.AGE_GROUPS.answers()
 SEXES = vocabulary.SEXES.answers()
@@ -101,7 +101,7 @@ DONE_WORDS = frozenset({"lanjut", "selesai", "ok", "oke", "done", "next", "sudah
 # Limits that keep a draft small and a message readable.
 MAX_DESCRIPTION = 2000
 MAX_LOCATION_DETAIL = 300
-MAX_EVIDENCE = MAX_FILES  # bot/evidence_rules.py: the stated limit
+MAX_EVIDENCE = MAX_FILES  # bot/evidence/rules.py: the stated limit
 # Every kecamatan or kelurahan of one parent on one keyboard (Telegram takes 100 buttons; the
 # WhatsApp renderer pages its 10-row lists itself): only a kabupaten's longest list of desa is
 # paged by the flow.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from bot.messages import Option
+from bot.messaging.messages import Option
 from handlers.report.context import parse_option, simplify
 from handlers.report.labels import DONE, DONE_WORDS, OPTIONAL_STEPS, SKIP, SKIP_WORDS, TYPED_ALIASES
 

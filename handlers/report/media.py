@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.evidence_rules import EVIDENCE_KINDS, MAX_BYTES, MAX_CAPTION, MAX_FILES, megabytes
-from bot.messages import Inbound
+from bot.evidence.rules import EVIDENCE_KINDS, MAX_BYTES, MAX_CAPTION, MAX_FILES, megabytes
+from bot.messaging.messages import Inbound
 from handlers.base import ConversationState
 from handlers.report.context import Ctx, Outcome, has_words
 from handlers.report.labels import MAX_DESCRIPTION

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.messages import REASK
+from bot.messaging.messages import REASK
 from handlers.base import ConversationState
 from handlers.report.context import Ctx, Outcome
 from handlers.report.labels import LEGACY_STEPS, SHORT_VERSION_SKIPS, STEPS

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_
-from bot.messages import Option, Reply
+from bot.core.i18n import N_
+from bot.messaging.messages import Option, Reply
 from handlers.report.areas import Place
 from handlers.report.context import Ctx, option_id
 from handlers.report.labels import (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from bot.messages import Inbound
+from bot.messaging.messages import Inbound
 from handlers.base import ConversationState
 from handlers.report.area_steps import area_choice, typed_area
 from handlers.report.context import Ctx, Outcome, has_words, parse_option, simplify

@@ -1,16 +1,16 @@
-"""What a pressed case button does (the data is read in bot/case_buttons.py). The data only names
+"""What a pressed case button does (the data is read in bot/cases/buttons.py). The data only names
 the case: who may act is decided from the database for the person who pressed it, every time."""
 
 from __future__ import annotations
 
-from bot import casework
-from bot import casework_oversight as oversight
-from bot.authz import Action, require, status_allows
-from bot.case_buttons import VERB_ACTIONS, CaseVerb, case_button, read_button
-from bot.caselists import CaseFilter
-from bot.casework import CaseNotFound
-from bot.messages import Option
-from bot.relay import RelayUnavailable, relay_open
+from bot.cases.authz import Action, require, status_allows
+from bot.cases.buttons import VERB_ACTIONS, CaseVerb, case_button, read_button
+from bot.casework import actions as casework
+from bot.casework import oversight
+from bot.casework.actions import CaseNotFound
+from bot.casework.lists import CaseFilter
+from bot.casework.relay import RelayUnavailable, relay_open
+from bot.messaging.messages import Option
 from handlers.base import Turn, option_prefix
 from handlers.staff.common import (
     INPUT_FLOW,

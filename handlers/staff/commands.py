@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.caselists import parse_filter
-from bot.casework import set_on_duty
-from bot.digest import digest_text_for
+from bot.casework.actions import set_on_duty
+from bot.casework.lists import parse_filter
+from bot.reporting.digest import digest_text_for
 from handlers.base import Turn, command
 from handlers.staff.common import INPUT_FLOW
 from handlers.staff.lists import list_cases

@@ -5,15 +5,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.authz import AccessDenied, may, status_allows
-from bot.case_buttons import VERB_ACTIONS, CaseVerb, case_button
-from bot.cases import CaseError, TransitionNotAllowed
-from bot.casetexts import assignment_reply, status_label
-from bot.casework import CaseNotFound, InvalidTarget, WrongState, view_details
-from bot.i18n import N_
-from bot.messages import Option
-from bot.relay import RelayUnavailable, relay_open
-from bot.routing import kelurahan_name
+from bot.cases.authz import AccessDenied, may, status_allows
+from bot.cases.buttons import VERB_ACTIONS, CaseVerb, case_button
+from bot.cases.lifecycle import CaseError, TransitionNotAllowed
+from bot.cases.routing import kelurahan_name
+from bot.casework.actions import CaseNotFound, InvalidTarget, WrongState, view_details
+from bot.casework.relay import RelayUnavailable, relay_open
+from bot.casework.texts import assignment_reply, status_label
+from bot.core.i18n import N_
+from bot.messaging.messages import Option
 from handlers.base import Turn
 from models import Case, CaseStatus, Staff, StaffRole
 
@@ -68,7 +68,7 @@ def case_label(turn: Turn, case: Case) -> str:
 
 
 # The buttons on a case, in the order shown. Each is offered only when this person may take
-# its action and the case's status allows it (bot/authz.py); `_SHOWN_WHEN` adds what a button
+# its action and the case's status allows it (bot/cases/authz.py); `_SHOWN_WHEN` adds what a button
 # needs beyond that. All of it is checked again when the button is pressed.
 CASE_BUTTONS: tuple[tuple[CaseVerb, str], ...] = (
     (CaseVerb.ACCEPT, N_("Terima")),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.evidence_view import send_evidence
+from bot.evidence.view import send_evidence
 from handlers.base import Turn
 from handlers.staff.common import guarded
 from models import Case, Staff

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from bot import casework, relay
-from bot.casework import load_case
+from bot.casework import actions as casework
+from bot.casework import relay
+from bot.casework.actions import load_case
 from handlers.base import Turn, flow
 from handlers.staff.common import INPUT_FLOW, action_options, guarded, refuse
 from models import Case, Staff

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.case_buttons import CaseVerb, case_button, list_button
-from bot.caselists import CaseFilter, cases_for
-from bot.casetexts import status_label
-from bot.i18n import N_
-from bot.messages import Option
+from bot.cases.buttons import CaseVerb, case_button, list_button
+from bot.casework.lists import CaseFilter, cases_for
+from bot.casework.texts import status_label
+from bot.core.i18n import N_
+from bot.messaging.messages import Option
 from handlers.base import Turn
 from handlers.staff.common import case_label
 from models import Staff, StaffRole

@@ -23,7 +23,7 @@ tests and `patbm run` subprocesses, and a test may block without starving it.
                                                   # webhook (not queued for getUpdates)
         fake.webhook                              # what setWebhook set (url, secret_token...)
 
-With `patbm run` in a subprocess: tests/e2e_helpers.py (PatbmProcess, TelegramUser).
+With `patbm run` in a subprocess: tests/support/e2e_helpers.py (PatbmProcess, TelegramUser).
 Split in three modules: this one (life cycle, faults, reading), telegram_updates (Update JSON
 builders), telegram_api_server (state and the Bot API methods).
 

@@ -6,12 +6,12 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from tests import dbutil
 from tests.fakes import whatsapp_payloads as wa
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 from tests.journeys.figures import FIGURES
-from tests.whatsapp_support import ACCESS_TOKEN
+from tests.support import dbutil
+from tests.support.whatsapp_support import ACCESS_TOKEN
 
 
 @pytest.fixture

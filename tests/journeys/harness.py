@@ -23,13 +23,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bot.db import Database
+from bot.core.db import Database
 from models import InboxUpdate, OutboxMessage
-from tests.e2e_helpers import PatbmProcess
 from tests.fakes import whatsapp_payloads as wa
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
-from tests.whatsapp_support import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN
+from tests.support.e2e_helpers import PatbmProcess
+from tests.support.whatsapp_support import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN
 
 WAIT = 60.0  # a generous bound on one answer on a loaded machine; never a timing assertion
 # A message due within this is one the person waits for (a lease or a 429 backoff included).
@@ -103,7 +103,7 @@ class World:
         """`patbm ARGV` as its own process, with the running bot's settings (the operator)."""
         env = self._process().env
         done = subprocess.run(
-            [sys.executable, "-m", "bot.cli", *argv],
+            [sys.executable, "-m", "bot.runtime.cli", *argv],
             cwd=self.folder,
             env=env,
             capture_output=True,

@@ -31,7 +31,7 @@ def clean_env(home: Path) -> dict[str, str]:
 class TerminalPerson:
     def __init__(self, folder: Path, *args: str) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "chat", "--demo", *args],
+            [sys.executable, "-m", "bot.runtime.cli", "chat", "--demo", *args],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,

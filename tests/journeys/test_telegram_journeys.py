@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
-from tests.factories import jambi
+from bot.core.db import Database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.journeys.figures import record
 from tests.journeys.harness import World
 from tests.journeys.telegram_person import TelegramPerson
 from tests.journeys.words import codes_shown
+from tests.support.factories import jambi
 
 pytestmark = pytest.mark.journey
 

@@ -103,7 +103,7 @@ def test_the_docs_story_script(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "bot.cli",
+            "bot.runtime.cli",
             "chat",
             "--demo",
             "--at",

@@ -12,13 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
-from tests.factories import jambi
+from bot.core.db import Database
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI, limit_problems
 from tests.journeys.figures import record
 from tests.journeys.harness import World
 from tests.journeys.whatsapp_person import WhatsAppPerson
 from tests.journeys.words import codes_shown
+from tests.support.factories import jambi
 
 pytestmark = pytest.mark.journey
 

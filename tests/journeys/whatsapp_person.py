@@ -22,7 +22,7 @@ from tests.fakes import whatsapp_payloads as wa
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 from tests.journeys.harness import World
 from tests.journeys.telegram_person import normalised
-from tests.whatsapp_support import APP_SECRET
+from tests.support.whatsapp_support import APP_SECRET
 
 _wamids = itertools.count(1)
 MAX_PAGES = 6

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from bot import vocabulary
-from bot.i18n import Translator
+from bot.cases import vocabulary
+from bot.core.i18n import Translator
 
 FIELDS = (
     vocabulary.CATEGORIES,

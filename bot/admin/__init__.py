@@ -1,0 +1,1 @@
+"""Administration: staff lists, keys, retention, the audit trail."""

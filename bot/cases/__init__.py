@@ -1,0 +1,1 @@
+"""The case itself: transitions, who may act and when, vocabulary, areas, routing."""

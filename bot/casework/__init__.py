@@ -1,0 +1,1 @@
+"""What staff do with a case, and what reporters hear back."""

@@ -1,0 +1,258 @@
+"""What staff do to a case, as services: one call = one state change + its event + its messages.
+
+Every function takes the acting staff member (None for someone who is not staff), checks the
+permission from the database (`bot.cases.authz`), and raises a `CaseError` when it refuses; a refusal
+changes nothing but the `access_denied` event. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.cases import routing
+from bot.cases.authz import AccessDenied, Action, deny, require, status_allows
+from bot.cases.buttons import CaseVerb, case_button
+from bot.cases.lifecycle import Actor, CaseError, record_event, transition
+from bot.cases.routing import kelurahan_name
+from bot.casework.notify import dinas_staff, notify_reporter, notify_staff
+from bot.casework.texts import detail_text
+from bot.core.i18n import Translator
+from bot.core.settings import Settings
+from bot.escalation.ladder import refresh_deadline
+from bot.messaging.messages import Option, Reply
+from models import Case, CaseStatus, Staff
+
+log = logging.getLogger(__name__)
+
+S = CaseStatus
+MAX_TEXT = 2000
+
+
+@dataclass
+class CaseNotFound(CaseError):
+    case_id: int
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} not found"
+
+
+@dataclass
+class WrongState(CaseError):
+    """The case is no longer where the button assumed (already accepted, closed, ...)."""
+
+    reference: str
+    status: str
+
+    def __str__(self) -> str:
+        return f"{self.reference}: not possible in status {self.status}"
+
+
+@dataclass
+class InvalidTarget(CaseError):
+    reference: str
+
+    def __str__(self) -> str:
+        return f"{self.reference}: not a valid person to reassign to"
+
+
+async def load_case(session: AsyncSession, case_id: int) -> Case:
+    case = await session.get(Case, case_id)
+    if case is None:
+        raise CaseNotFound(case_id)
+    return case
+
+
+def expect_status(case: Case, action: Action) -> None:
+    """WrongState unless the case's status allows the action (bot/cases/authz.py ACTION_STATUSES)."""
+    if not status_allows(action, case):
+        raise WrongState(case.reference, case.status)
+
+
+def _clean(text: str) -> str:
+    return text.strip()[:MAX_TEXT]
+
+
+async def view_details(
+    session: AsyncSession,
+    case: Case,
+    staff: Staff | None,
+    now: datetime,
+    channel: str | None,
+    *,
+    language: str | None = None,
+) -> str:
+    """The full case text for someone allowed to see it; the view is an audit event."""
+    actor = require(session, staff, case, Action.VIEW, now, channel)
+    if case.status == S.DITUGASKAN and staff is not None and case.assignee_id == staff.id:
+        # The offered cadre sees the details only once they take the case.
+        raise WrongState(case.reference, case.status)
+    record_event(session, case, "viewed", actor, now)
+    language = language or (staff.language if staff is not None else None)
+    return detail_text(Translator(language), case, now, await kelurahan_name(session, case))
+
+
+async def accept(
+    session: AsyncSession,
+    case: Case,
+    staff: Staff | None,
+    now: datetime,
+    settings: Settings,
+    channel: str | None,
+) -> None:
+    actor = require(session, staff, case, Action.ACCEPT, now, channel)
+    expect_status(case, Action.ACCEPT)
+    transition(session, case, S.DITERIMA, actor, now, kind="accepted")
+    refresh_deadline(case, now, settings)
+    t = Translator(case.language)
+    notify_reporter(
+        session,
+        case,
+        Reply(
+            text=t(
+                "Laporan {ref} sudah diterima oleh kader PATBM di wilayah Anda. Terima kasih "
+                "sudah melapor. Kader mungkin mengirim pertanyaan melalui bot ini; nomor Anda "
+                "tidak diberikan kepada siapa pun.",
+                ref=case.reference,
+            )
+        ),
+        now,
+        kind="reporter_update",
+        dedupe_key=f"accepted:{case.id}:{case.assignee_id}:v{case.version}",
+    )
+
+
+async def decline(
+    session: AsyncSession,
+    case: Case,
+    staff: Staff | None,
+    reason: str,
+    now: datetime,
+    settings: Settings,
+    channel: str | None,
+) -> Staff | None:
+    """The offered person declines (with a reason); the case moves on. Returns the next person."""
+    actor = require(session, staff, case, Action.DECLINE, now, channel)
+    expect_status(case, Action.DECLINE)
+    record_event(
+        session,
+        case,
+        "declined",
+        actor,
+        now,
+        data={"staff_id": case.assignee_id},
+        note=_clean(reason) or None,
+    )
+    return await routing.route_to_next(session, case, now, settings, "declined", actor=actor)
+
+
+async def add_note(
+    session: AsyncSession,
+    case: Case,
+    staff: Staff | None,
+    text: str,
+    now: datetime,
+    settings: Settings,
+    channel: str | None,
+) -> None:
+    actor = require(session, staff, case, Action.NOTE, now, channel)
+    expect_status(case, Action.NOTE)
+    record_event(session, case, "note", actor, now, note=_clean(text))
+    case.updated_at = now
+    refresh_deadline(case, now, settings)
+
+
+async def mark_handling(
+    session: AsyncSession,
+    case: Case,
+    staff: Staff | None,
+    now: datetime,
+    settings: Settings,
+    channel: str | None,
+) -> None:
+    actor = require(session, staff, case, Action.HANDLE, now, channel)
+    expect_status(case, Action.HANDLE)
+    transition(session, case, S.DITANGANI, actor, now)
+    refresh_deadline(case, now, settings)
+
+
+async def resolve(
+    session: AsyncSession,
+    case: Case,
+    staff: Staff | None,
+    outcome: str,
+    now: datetime,
+    settings: Settings,
+    channel: str | None,
+) -> None:
+    actor = require(session, staff, case, Action.RESOLVE, now, channel)
+    expect_status(case, Action.RESOLVE)
+    transition(session, case, S.SELESAI, actor, now, kind="resolved", note=_clean(outcome))
+    case.outcome = _clean(outcome)
+    t = Translator(case.language)
+    notify_reporter(
+        session,
+        case,
+        Reply(
+            text=t(
+                "Laporan {ref} sudah selesai ditangani oleh kader PATBM. Terima kasih atas "
+                "kepedulian Anda. Jika masih ada bahaya, segera hubungi 112 atau SAPA 129.",
+                ref=case.reference,
+            )
+        ),
+        now,
+        kind="reporter_update",
+        dedupe_key=f"resolved:{case.id}:v{case.version}",
+    )
+
+
+async def refer(
+    session: AsyncSession,
+    case: Case,
+    staff: Staff | None,
+    reason: str,
+    now: datetime,
+    settings: Settings,
+    channel: str | None,
+) -> None:
+    """Refer to the city office (Dinas PPPA / UPTD PPA): they are told at once."""
+    actor = require(session, staff, case, Action.REFER, now, channel)
+    expect_status(case, Action.REFER)
+    transition(session, case, S.DIRUJUK, actor, now, kind="referred", note=_clean(reason))
+    refresh_deadline(case, now, settings)
+    name = await kelurahan_name(session, case)
+    for officer in await dinas_staff(session):
+        t = Translator(officer.language)
+        await notify_staff(
+            session,
+            officer,
+            Reply(
+                text=t(
+                    "Kasus {ref} (kelurahan {kelurahan}) dirujuk ke Dinas. Buka kasus untuk "
+                    "melihat rincian dan alasannya.",
+                    ref=case.reference,
+                    kelurahan=name,
+                ),
+                options=(Option(case_button(CaseVerb.SHOW, case.id), t("Lihat kasus")),),
+            ),
+            now,
+            kind="referral",
+            case=case,
+            dedupe_key=f"referral:{case.id}:{officer.id}:v{case.version}",
+            tell_superior=False,
+        )
+
+
+def set_on_duty(staff: Staff, on_duty: bool) -> None:
+    staff.on_duty = on_duty
+    log.info("staff %s on duty: %s", staff.id, on_duty)
+
+
+def refuse_unknown_actor(
+    session: AsyncSession, case: Case, channel: str | None, action: str, now: datetime
+) -> AccessDenied:
+    """For handlers: someone who is not staff pressed a staff button on a real case."""
+    return deny(session, case, Actor(kind="resident", channel=channel), action, now)

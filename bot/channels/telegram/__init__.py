@@ -1,0 +1,1 @@
+"""Telegram: updates in, replies out, long polling or webhook."""

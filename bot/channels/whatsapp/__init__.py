@@ -1,0 +1,1 @@
+"""WhatsApp Cloud API: webhook in, Graph API out."""

@@ -1,0 +1,50 @@
+"""The WhatsApp channel (Cloud API): what `patbm run` and the HTTP server use.
+
+- `setup(app, http=None) -> WhatsAppSender`: registers the inbox parser for "whatsapp" and
+  builds the sender; `http` is an `httpx.AsyncClient` (tests inject one routed to the fake Graph
+  API; otherwise one is made). Requests go to `PATBM_WHATSAPP_API_URL`.
+- `bot.channels.whatsapp.webhook.http_routes(app)`: `GET`/`POST /webhooks/whatsapp`, mounted by
+  bot.runtime.http.
+- The pieces: whatsapp_parse (webhook JSON → Inbound), whatsapp_render (Reply → API JSON within
+  the limits, paged lists), whatsapp_send (Graph API call, error mapping, the 24-hour window and
+  the template), whatsapp_webhook (signature, inbox, statuses, paging), whatsapp_link (staff
+  linked by their number).
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from bot.channels.whatsapp import parse as whatsapp_parse
+from bot.channels.whatsapp.send import GraphAPI, WhatsAppSender
+from bot.core.app import App
+from bot.messaging.inbox import InboxChannel, register_channel
+
+CHANNEL = whatsapp_parse.CHANNEL
+TIMEOUT = httpx.Timeout(20.0, connect=5.0)
+
+
+def register_inbox() -> None:
+    register_channel(InboxChannel(CHANNEL, whatsapp_parse.parse_item))
+
+
+def build_graph(app: App, http: httpx.AsyncClient | None = None) -> GraphAPI:
+    settings = app.settings
+    if settings.whatsapp_token is None or not settings.whatsapp_phone_number_id:
+        raise ValueError("PATBM_WHATSAPP_TOKEN and PATBM_WHATSAPP_PHONE_NUMBER_ID are needed")
+    return GraphAPI(
+        http or httpx.AsyncClient(timeout=TIMEOUT),
+        base_url=settings.whatsapp_api_url,
+        version=settings.whatsapp_api_version,
+        phone_number_id=settings.whatsapp_phone_number_id,
+        token=settings.whatsapp_token.get_secret_value(),
+    )
+
+
+def setup(app: App, http: httpx.AsyncClient | None = None) -> WhatsAppSender:
+    """Register the inbox parser and return the outbox's sender for WhatsApp."""
+    register_inbox()
+    return WhatsAppSender(app, build_graph(app, http))
+
+
+__all__ = ["CHANNEL", "GraphAPI", "WhatsAppSender", "build_graph", "register_inbox", "setup"]

@@ -1,0 +1,1 @@
+"""The ground floor: settings, database, clock, keys, logs, texts, metrics."""

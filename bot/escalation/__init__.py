@@ -1,0 +1,1 @@
+"""The escalation ladder: nothing is left unaccepted or unresolved."""

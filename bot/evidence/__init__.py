@@ -1,0 +1,1 @@
+"""Evidence files: limits, download, storage, viewing."""

@@ -1,0 +1,1 @@
+"""Digests, statistics, exports and the dashboard, for those who oversee the work."""

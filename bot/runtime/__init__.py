@@ -1,0 +1,1 @@
+"""The composition root: the CLI, the runner, the scheduler, the HTTP app."""

@@ -1,0 +1,1 @@
+"""What many tests share: worlds, fakes wiring, databases."""
