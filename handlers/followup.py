@@ -8,8 +8,8 @@ answer the reporter may write one short free text (optional; anything else ends 
 from __future__ import annotations
 
 from bot.cases.lifecycle import Actor, record_event
+from bot.cases.notify import is_reporter
 from bot.casework.followup import PREFIX
-from bot.casework.notify import is_reporter
 from handlers.base import Turn, flow, option_prefix
 from models import Case, CaseFollowUp, FollowUpAnswer
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cases.authz import AccessDenied
-from bot.casework.notify import is_reporter
+from bot.cases.notify import is_reporter
 from bot.casework.relay import RelayUnavailable, reporter_answer, stop_relay
 from handlers.base import Turn, command, flow, option_prefix
 from models import Case

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.buttons import CaseVerb, case_button
 from bot.cases.lifecycle import Actor, record_event, transition
-from bot.casework.notify import notify_staff
+from bot.cases.notify import notify_staff
 from bot.core.i18n import Translator
 from bot.messaging.messages import Option, Reply
 from models import Case, CaseStatus, Staff

@@ -40,6 +40,33 @@ class TransitionNotAllowed(CaseError):
         return f"{self.reference}: {self.from_status} -> {self.to_status} is not allowed"
 
 
+@dataclass
+class CaseNotFound(CaseError):
+    case_id: int
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} not found"
+
+
+@dataclass
+class WrongState(CaseError):
+    """The case is no longer where the button assumed (already accepted, closed, ...)."""
+
+    reference: str
+    status: str
+
+    def __str__(self) -> str:
+        return f"{self.reference}: not possible in status {self.status}"
+
+
+@dataclass
+class InvalidTarget(CaseError):
+    reference: str
+
+    def __str__(self) -> str:
+        return f"{self.reference}: not a valid person to reassign to"
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts: a staff member, the reporter, the system (scheduler), or an admin at the CLI."""

@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import routing_rules as rules
 from bot.cases.lifecycle import Actor, record_event, transition
-from bot.casework.notify import coordinators_of, dinas_staff, notify_staff, reachable_ids
-from bot.casework.texts import assignment_reply, darurat_alert_reply
+from bot.cases.notify import coordinators_of, dinas_staff, notify_staff, reachable_ids
+from bot.cases.texts import assignment_reply, darurat_alert_reply
 from bot.core.settings import Settings
 from models import Area, Case, CaseEvent, CasePriority, CaseStatus, Staff, StaffRole
 from models.case import OPEN_STATUSES

@@ -8,7 +8,6 @@ changes nothing but the `access_denied` event. The caller owns the transaction.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,10 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import routing
 from bot.cases.authz import AccessDenied, Action, deny, require, status_allows
 from bot.cases.buttons import CaseVerb, case_button
-from bot.cases.lifecycle import Actor, CaseError, record_event, transition
+from bot.cases.lifecycle import (
+    Actor,
+    CaseNotFound,
+    WrongState,
+    record_event,
+    transition,
+)
+from bot.cases.notify import dinas_staff, notify_reporter, notify_staff
 from bot.cases.routing import kelurahan_name
-from bot.casework.notify import dinas_staff, notify_reporter, notify_staff
-from bot.casework.texts import detail_text
+from bot.cases.texts import detail_text
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
 from bot.escalation.ladder import refresh_deadline
@@ -30,33 +35,6 @@ log = logging.getLogger(__name__)
 
 S = CaseStatus
 MAX_TEXT = 2000
-
-
-@dataclass
-class CaseNotFound(CaseError):
-    case_id: int
-
-    def __str__(self) -> str:
-        return f"case {self.case_id} not found"
-
-
-@dataclass
-class WrongState(CaseError):
-    """The case is no longer where the button assumed (already accepted, closed, ...)."""
-
-    reference: str
-    status: str
-
-    def __str__(self) -> str:
-        return f"{self.reference}: not possible in status {self.status}"
-
-
-@dataclass
-class InvalidTarget(CaseError):
-    reference: str
-
-    def __str__(self) -> str:
-        return f"{self.reference}: not a valid person to reassign to"
 
 
 async def load_case(session: AsyncSession, case_id: int) -> Case:

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.lifecycle import Actor, record_event
-from bot.casework.notify import notify_reporter, reporter_reachable
+from bot.cases.notify import notify_reporter, reporter_reachable
 from bot.core.app import App
 from bot.core.i18n import N_, Translator
 from bot.messaging.messages import Option, Reply

@@ -1,7 +1,7 @@
 """Cases staff record themselves (issue 18): created already theirs, their source counted apart.
 
 A cadre who meets a case in the field records it in chat. The case is created like a resident's
-(bot/cases/creation.py `create_case`: reference, PIN, `created` event, evidence), then, instead of
+(bot/casework/creation.py `create_case`: reference, PIN, `created` event, evidence), then, instead of
 routing, given to the person who recorded it and accepted at once (`assigned` and `accepted`
 events, reason `recorded_by_staff`), so its update and resolution deadlines and the escalation
 ladder run from now as for any accepted case. A coordinator may pick one of the kelurahan's
@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.creation import create_case
 from bot.cases.duplicates import link_possible_duplicate
 from bot.cases.lifecycle import Actor, transition
 from bot.cases.routing import (
@@ -28,6 +27,7 @@ from bot.cases.routing import (
     open_case_counts,
     rank_kaders,
 )
+from bot.casework.creation import create_case
 from bot.core.settings import Settings
 from bot.escalation.ladder import refresh_deadline
 from models import Case, CasePriority, CaseSource, CaseStatus, Staff, StaffRole

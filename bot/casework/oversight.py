@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import duplicates, routing
 from bot.cases.authz import Action, require
-from bot.cases.lifecycle import transition
-from bot.casework.actions import InvalidTarget, WrongState, expect_status
-from bot.casework.notify import notify_staff
+from bot.cases.lifecycle import InvalidTarget, WrongState, transition
+from bot.cases.notify import notify_staff
+from bot.casework.actions import expect_status
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
 from bot.escalation.ladder import refresh_deadline

@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases.authz import AccessDenied, Action, deny, require
 from bot.cases.buttons import CaseVerb, case_button
 from bot.cases.lifecycle import Actor, CaseError, record_event
-from bot.cases.references import normalise_reference
-from bot.casework.notify import (
+from bot.cases.notify import (
     is_reporter,
     notify_reporter,
     notify_staff,
     reporter_reachable,
     superiors_for,
 )
+from bot.cases.references import normalise_reference
 from bot.core.i18n import Translator
 from bot.messaging.messages import Option, Reply
 from models import Case, Staff

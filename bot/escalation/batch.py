@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import routing_rules as rules
 from bot.cases.lifecycle import TransitionNotAllowed, allowed
+from bot.cases.texts import assignment_reply
 from bot.cases.worktime import WorkCalendar
-from bot.casework.texts import assignment_reply
 from bot.core import metrics
 from bot.core.i18n import Translator
 from bot.core.settings import Settings

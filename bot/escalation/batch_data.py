@@ -128,7 +128,7 @@ class Batch:
         return self._kaders.get(kelurahan, [])
 
     def coordinators(self, kecamatan: str) -> list[StaffRecord]:
-        """Active, on duty first, then by id (as `bot.casework.notify.coordinators_of`)."""
+        """Active, on duty first, then by id (as `bot.cases.notify.coordinators_of`)."""
         return self._coordinators.get(kecamatan, [])
 
     def dinas(self) -> list[StaffRecord]:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.buttons import CaseVerb, case_button
 from bot.cases.lifecycle import Actor, record_event
-from bot.casework.notify import dinas_staff, notify_staff
+from bot.cases.notify import dinas_staff, notify_staff
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
 from bot.messaging.messages import Option, Reply

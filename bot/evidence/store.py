@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from bot.cases.lifecycle import Actor, record_event
-from bot.casework.notify import notify_reporter
+from bot.cases.notify import notify_reporter
 from bot.core.i18n import Translator
 from bot.evidence.rules import EVIDENCE_KINDS, MAX_BYTES, MAX_CAPTION, MAX_FILES, megabytes
 from bot.messaging.messages import Reply

@@ -19,13 +19,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from bot.cases.authz import Action, require
-from bot.cases.lifecycle import record_event
-from bot.casework.actions import WrongState
-from bot.channels.base import PermanentFailure
+from bot.cases.lifecycle import WrongState, record_event
 from bot.core.db import Database
 from bot.core.i18n import Translator
 from bot.messaging.messages import Media, MediaKind, Reply
 from bot.messaging.outbox import enqueue
+from bot.messaging.sending import PermanentFailure
 from models import Case, CaseEvidence, CaseStatus, EvidenceStatus, Staff
 
 EVIDENCE_KEY = "evidence_id"

@@ -36,7 +36,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
 from bot.core.app import App
 from bot.core.clock import as_utc
 from bot.evidence.view import EVIDENCE_KEY, attach_evidence
@@ -46,6 +45,7 @@ from bot.messaging.limits import RateLimiter, limiter_from_settings
 from bot.messaging.messages import Reply
 from bot.messaging.outcomes import DeliveryResult as DeliveryResult
 from bot.messaging.outcomes import record_outcomes, unexpected_error
+from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -20,12 +20,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.casework.undelivered import handle_permanent_failure
-from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, SendResult
 from bot.core import metrics
 from bot.core.app import App
 from bot.core.settings import Settings
 from bot.messaging.claims import ClaimedRow
 from bot.messaging.failures import is_permanent
+from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, SendResult
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.notify import notify_staff
+from bot.cases.texts import status_label
 from bot.casework.followup import followup_digest_line
-from bot.casework.notify import notify_staff
-from bot.casework.texts import status_label
 from bot.core.app import App
 from bot.core.i18n import Translator
 from bot.core.settings import Settings

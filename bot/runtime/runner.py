@@ -24,7 +24,6 @@ from typing import Any
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.channels.base import ChannelStartError, Sender
 from bot.channels.telegram.start import TelegramChannel, start_telegram
 from bot.channels.whatsapp import channel as whatsapp
 from bot.core import sqlite_checkpoint
@@ -35,6 +34,7 @@ from bot.evidence.worker import EvidenceWorker
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.instances import Heartbeat, new_instance_id, take_over_leases
+from bot.messaging.sending import ChannelStartError, Sender
 from bot.runtime.http import build_http_app, build_server
 from bot.runtime.scheduler import SHUTDOWN_GRACE_SECONDS, build_scheduler
 from bot.runtime.scheduler import shutdown as shutdown_scheduler

@@ -38,11 +38,11 @@ from sqlalchemy import delete, update
 
 from bot.cases.worktime import parse_clock_time
 from bot.casework.followup import sweep_followups
-from bot.channels.base import Sender
 from bot.core.app import App
 from bot.escalation.ladder import sweep
 from bot.evidence.worker import fetch_evidence_once
 from bot.messaging.delivery import DeliveryWorker, wake_running_workers
+from bot.messaging.sending import Sender
 from bot.reporting.digest import run_digests
 from models import Conversation, InboxUpdate, RejectedInbound
 

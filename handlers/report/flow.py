@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot.cases.creation import submit_report
 from bot.cases.references import make_pin
+from bot.casework.creation import submit_report
 from handlers.base import ConversationState, Turn, flow, option_prefix
 from handlers.report import steps
 from handlers.report.area_cache import AREA_INDEXES

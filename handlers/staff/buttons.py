@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from bot.cases.authz import Action, require, status_allows
 from bot.cases.buttons import VERB_ACTIONS, CaseVerb, case_button, read_button
+from bot.cases.lifecycle import CaseNotFound, WrongState
 from bot.casework import actions as casework
 from bot.casework import oversight
-from bot.casework.actions import CaseNotFound
 from bot.casework.lists import CaseFilter
 from bot.casework.relay import RelayUnavailable, relay_open
 from bot.messaging.messages import Option
@@ -139,7 +139,7 @@ async def _prompt(turn: Turn, staff: Staff, case: Case, verb: CaseVerb) -> None:
     async def check() -> None:
         require(turn.session, staff, case, action, turn.now, turn.inbound.channel)
         if not status_allows(action, case):
-            raise casework.WrongState(case.reference, case.status)
+            raise WrongState(case.reference, case.status)
         if step == "ask" and not relay_open(case):
             raise RelayUnavailable(case.reference)
 

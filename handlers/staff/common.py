@@ -7,11 +7,17 @@ from collections.abc import Awaitable, Callable
 
 from bot.cases.authz import AccessDenied, may, status_allows
 from bot.cases.buttons import VERB_ACTIONS, CaseVerb, case_button
-from bot.cases.lifecycle import CaseError, TransitionNotAllowed
+from bot.cases.lifecycle import (
+    CaseError,
+    CaseNotFound,
+    InvalidTarget,
+    TransitionNotAllowed,
+    WrongState,
+)
 from bot.cases.routing import kelurahan_name
-from bot.casework.actions import CaseNotFound, InvalidTarget, WrongState, view_details
+from bot.cases.texts import assignment_reply, status_label
+from bot.casework.actions import view_details
 from bot.casework.relay import RelayUnavailable, relay_open
-from bot.casework.texts import assignment_reply, status_label
 from bot.core.i18n import N_
 from bot.messaging.messages import Option
 from handlers.base import Turn

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.cases.buttons import CaseVerb, case_button, list_button
+from bot.cases.texts import status_label
 from bot.casework.lists import CaseFilter, cases_for
-from bot.casework.texts import status_label
 from bot.core.i18n import N_
 from bot.messaging.messages import Option
 from handlers.base import Turn

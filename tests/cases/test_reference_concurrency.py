@@ -9,8 +9,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from bot.cases import creation as reports
-from bot.cases.creation import submit_report
+from bot.casework import creation as reports
+from bot.casework.creation import submit_report
 from bot.core.app import App
 from models import Case
 from tests.support.factories import KELURAHAN, jambi

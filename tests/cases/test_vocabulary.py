@@ -16,7 +16,7 @@ import pytest
 
 from bot.admin.staff import add_staff
 from bot.cases import vocabulary
-from bot.casework.texts import assignment_reply, darurat_alert_reply, detail_text
+from bot.cases.texts import assignment_reply, darurat_alert_reply, detail_text
 from bot.core.app import App
 from bot.core.i18n import Translator
 from bot.reporting.digest import digest_text_for

@@ -7,13 +7,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from telegram import Bot
 
-from bot.channels.base import PermanentFailure, RetryLater
 from bot.channels.telegram.parse import chat_key, parse_update
 from bot.channels.telegram.render import RenderError, render, split_text
 from bot.channels.telegram.sender import TelegramSender, build_bot
 from bot.core.app import App
 from bot.core.settings import Settings
 from bot.messaging.messages import Contact, Media, MediaKind, Option, Reply
+from bot.messaging.sending import PermanentFailure, RetryLater
 from tests.fakes.telegram_api import FakeTelegram
 
 

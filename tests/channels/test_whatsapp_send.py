@@ -11,12 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.admin.staff import add_staff
-from bot.channels.base import PermanentFailure, RetryLater
 from bot.channels.whatsapp.channel import setup
 from bot.channels.whatsapp.send import HELD, WhatsAppSender
 from bot.core.app import App
 from bot.core.clock import FixedClock
 from bot.messaging.messages import Media, Option, Reply
+from bot.messaging.sending import PermanentFailure, RetryLater
 from models import OutboxMessage
 from tests.fakes import whatsapp_payloads as p
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI

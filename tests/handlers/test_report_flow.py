@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, text
 
-from bot.cases.creation import submit_report
 from bot.cases.references import check_pin
+from bot.casework.creation import submit_report
 from bot.core.app import App
 from bot.core.clock import FixedClock
 from bot.core.db import Database

@@ -18,7 +18,7 @@ SOURCES = [
     ROOT / "handlers" / "status.py",
     ROOT / "handlers" / "linking.py",
     ROOT / "bot" / "cases" / "vocabulary.py",
-    ROOT / "bot" / "casework" / "texts.py",
+    ROOT / "bot" / "cases" / "texts.py",
     ROOT / "bot" / "reporting" / "stats.py",
     ROOT / "bot" / "runtime" / "dispatch.py",
 ]

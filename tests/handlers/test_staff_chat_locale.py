@@ -13,10 +13,10 @@ from tests.support.casework_fixtures import KEL2, build_world, report, texts_to
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [
-    "bot/casework/notify.py",
+    "bot/cases/notify.py",
     "bot/cases/authz.py",
     "bot/cases/routing.py",
-    "bot/casework/texts.py",
+    "bot/cases/texts.py",
     "bot/cases/duplicates.py",
     "bot/casework/actions.py",
     "bot/casework/lists.py",

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, SendResult
 from bot.core.app import App
 from bot.core.clock import FixedClock
 from bot.messaging.delivery import ClaimedRow, DeliveryResult, DeliveryWorker
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
+from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, SendResult
 from models import CaseEvent, OutboxMessage
 from tests.support.casework_fixtures import build_world, get_case, report
 from tests.support.outbox_support import FakeSender, eventually, queue, unlimited

@@ -12,13 +12,13 @@ from datetime import timedelta
 from sqlalchemy import select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.channels.base import RetryLater
 from bot.core.app import App
 from bot.core.clock import FixedClock
 from bot.messaging.claims import claim_query
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
+from bot.messaging.sending import RetryLater
 from bot.runtime.commands.jobs import run_job_command
 from models import CaseEvent, OutboxMessage
 from tests.support.casework_fixtures import build_world, report

@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.texts import status_label
 from bot.cases.vocabulary import CATEGORIES
-from bot.casework.texts import status_label
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
 from bot.escalation.ladder import LEVEL_DINAS

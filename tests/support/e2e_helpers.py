@@ -31,10 +31,10 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.base import Sender
 from bot.core.app import App
 from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
+from bot.messaging.sending import Sender
 from models import ChatIdentity, InboxUpdate, OutboxMessage
 from tests.conftest import TEST_KEY
 from tests.fakes.telegram_api import FakeTelegram, free_port

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from bot.channels.base import Sender
 from bot.channels.telegram import sender as tg
 from bot.channels.whatsapp.channel import setup as whatsapp_setup
 from bot.core.app import App
@@ -25,6 +24,7 @@ from bot.evidence.worker import fetch_due
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.limits import RateLimiter
+from bot.messaging.sending import Sender
 from bot.runtime.http import TELEGRAM_SECRET_HEADER, build_http_app
 from tests.fakes import whatsapp_payloads as p
 from tests.fakes.telegram_api import FakeTelegram

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.channels.base import SendResult
 from bot.core.app import App
 from bot.core.clock import Clock
 from bot.core.db import Database
 from bot.messaging.limits import RateLimiter
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
+from bot.messaging.sending import SendResult
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 - `build_bot(settings)`: a `telegram.Bot` pointed at `PATBM_TELEGRAM_API_URL` (a local Bot API
   server, or the fake in tests).
-- `TelegramSender(bot)`: implements `bot.channels.base.Sender`. Renders a neutral Reply
+- `TelegramSender(bot)`: implements `bot.messaging.sending.Sender`. Renders a neutral Reply
   (telegram_render), edits the prompt message in place when `edit_message_id` is set (falls back
   to a new message when Telegram refuses the edit), splits long texts, sends evidence media by
   file id. Telegram errors become RetryLater / PermanentFailure for the outbox worker.
@@ -32,12 +32,12 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.channels.base import PermanentFailure, RetryLater, SendResult
 from bot.channels.telegram import parse as telegram_parse
 from bot.channels.telegram.render import MAX_CAPTION, RenderError, render
 from bot.core.settings import Settings
 from bot.messaging.inbox import InboxChannel, register_channel
 from bot.messaging.messages import Media, Reply
+from bot.messaging.sending import PermanentFailure, RetryLater, SendResult
 
 log = logging.getLogger(__name__)
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
-from bot.channels.base import ChannelStartError
 from bot.channels.telegram.poll import TelegramPoller, start_polling_mode, start_webhook_mode
 from bot.channels.telegram.sender import TelegramSender, build_bot, register_inbox
 from bot.core.app import App
 from bot.core.settings import SettingsError
+from bot.messaging.sending import ChannelStartError
 
 log = logging.getLogger(__name__)
 

@@ -36,11 +36,11 @@ import httpx
 from sqlalchemy import select
 
 from bot.cases.references import ALPHABET
-from bot.channels.base import OutsideWindow, PermanentFailure, RetryLater, SendError, SendResult
 from bot.channels.whatsapp.render import Message, render, template_message
 from bot.core.app import App
 from bot.core.i18n import Translator
 from bot.messaging.messages import Reply
+from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, SendError, SendResult
 from models import ChatIdentity, OutboxMessage, Staff
 
 log = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def find_reference(reply: Reply) -> str | None:
 
 
 class WhatsAppSender:
-    """The outbox's Sender for WhatsApp (see bot.channels.base.Sender)."""
+    """The outbox's Sender for WhatsApp (see bot.messaging.sending.Sender)."""
 
     channel = "whatsapp"
 

@@ -19,10 +19,10 @@ import sys
 from datetime import datetime
 from typing import Any
 
-from bot.channels.base import Sender
 from bot.core.app import App, build_app
 from bot.core.clock import FixedClock, as_utc
 from bot.messaging.outbox import queue_at
+from bot.messaging.sending import Sender
 
 log = logging.getLogger(__name__)
 
