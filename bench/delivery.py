@@ -51,6 +51,7 @@ async def _deliver(database_url: str, messages: int, chats: int, key: str) -> di
     from bot.core.db import Database
     from bot.core.settings import Settings
     from bot.messaging.delivery import DeliveryWorker
+    from bot.runtime.wiring import DELIVERY_HOOKS
     from models import Base
 
     fake = LimitedFakeTelegram()
@@ -71,7 +72,7 @@ async def _deliver(database_url: str, messages: int, chats: int, key: str) -> di
             await conn.run_sync(Base.metadata.create_all)
         await _queue(app, messages, chats)
         await bot.initialize()
-        worker = DeliveryWorker(app, {"telegram": TelegramSender(bot)})
+        worker = DeliveryWorker(app, {"telegram": TelegramSender(bot)}, hooks=DELIVERY_HOOKS)
         started = time.monotonic()
         task = asyncio.create_task(worker.run())
         deadline = started + messages / ALLOWED_RATE * 3 + 60

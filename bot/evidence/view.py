@@ -104,6 +104,11 @@ def _file_name(reference: str, row: CaseEvidence) -> str:
     return f"bukti-{reference}-{row.position + 1}{ext or '.bin'}"
 
 
+async def prepare_reply(db: Database, reply: Reply) -> Reply:
+    """Delivery's `prepare` hook: a reply that names an evidence file gets the file's bytes."""
+    return await attach_evidence(db, reply) if EVIDENCE_KEY in reply.extra else reply
+
+
 async def attach_evidence(db: Database, reply: Reply) -> Reply:
     """The reply with its file's bytes as media (for the delivery worker, right before sending)."""
     evidence_id = reply.extra.get(EVIDENCE_KEY)

@@ -38,13 +38,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.app import App
 from bot.core.clock import as_utc
-from bot.evidence.view import EVIDENCE_KEY, attach_evidence
 from bot.messaging.claims import ClaimedRow as ClaimedRow
 from bot.messaging.claims import claim_due, lease_new_heads
 from bot.messaging.limits import RateLimiter, limiter_from_settings
 from bot.messaging.messages import Reply
+from bot.messaging.outcomes import DeliveryHooks, record_outcomes, unexpected_error
 from bot.messaging.outcomes import DeliveryResult as DeliveryResult
-from bot.messaging.outcomes import record_outcomes, unexpected_error
 from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, Sender, SendResult
 from models import OutboxMessage
 
@@ -76,8 +75,10 @@ class DeliveryWorker:
         max_in_flight: int | None = None,
         send_timeout: float = 30.0,
         instance_id: str | None = None,
+        hooks: DeliveryHooks,
     ) -> None:
         self.app = app
+        self.hooks = hooks
         # Leases taken by this worker name it, so they are taken over once it is dead.
         self.instance_id = instance_id
         self.senders = dict(senders)
@@ -275,9 +276,7 @@ class DeliveryWorker:
             if not paced:
                 await self.limiter.acquire(row.channel, row.chat_id)
             reply = Reply.from_json(row.payload)
-            if EVIDENCE_KEY in reply.extra:
-                # A case's evidence file: read from its row now, never carried in the outbox.
-                reply = await attach_evidence(self.app.db, reply)
+            reply = await self.hooks.prepare(self.app.db, reply)
             return await asyncio.wait_for(
                 self.senders[row.channel].send(row.chat_id, reply), self.send_timeout
             )
@@ -293,7 +292,7 @@ class DeliveryWorker:
     ) -> DeliveryResult:
         result = DeliveryResult(claimed=len(items))
         try:
-            await record_outcomes(self.app, items, result, self.rng)
+            await record_outcomes(self.app, items, result, self.rng, self.hooks.failed)
         except Exception as exc:
             # The leases run out and the rows are tried again; nothing is lost.
             log.exception("outbox %s: could not record the outcome", [r.id for r, _ in items])

@@ -44,7 +44,6 @@ from bot.messaging.inbox_store import Payload
 from bot.messaging.instances import stale_before
 from bot.messaging.messages import Inbound
 from bot.messaging.outbox import queued_in
-from bot.runtime.dispatch import dispatch as conversation
 from models import InboxUpdate, OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -85,7 +84,7 @@ class InboxProcessor:
         self,
         app: App,
         *,
-        dispatch: Dispatch | None = None,
+        dispatch: Dispatch,
         concurrency: int | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         lease: timedelta = LEASE,
@@ -97,8 +96,8 @@ class InboxProcessor:
         self.app = app
         # Leases taken by this processor name it (bot/messaging/instances.py).
         self.instance_id = instance_id
-        # The conversation engine (bot/runtime/dispatch.py), or a stand-in of a test or benchmark.
-        self.dispatch: Dispatch = dispatch or conversation
+        # The conversation engine (bot/runtime/dispatch.py, wired by the runner), or a test's.
+        self.dispatch = dispatch
         self.concurrency = concurrency or app.settings.telegram_concurrency
         self.max_attempts = max_attempts
         self.lease = lease

@@ -13,22 +13,38 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.casework.undelivered import handle_permanent_failure
 from bot.core import metrics
 from bot.core.app import App
+from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.messaging.claims import ClaimedRow
 from bot.messaging.failures import is_permanent
+from bot.messaging.messages import Reply
 from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, SendResult
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
+
+Prepare = Callable[[Database, Reply], Awaitable[Reply]]
+OnFailed = Callable[[AsyncSession, OutboxMessage, str, datetime, Settings], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class DeliveryHooks:
+    """What delivery asks of the layers above it, wired by the composition root
+    (bot/runtime/wiring.py), so that imports run one way: `prepare` completes a reply right
+    before it is sent (a case's evidence file, read from its row, never carried in the outbox);
+    `failed` says what a message that can never be delivered means for its case."""
+
+    prepare: Prepare
+    failed: OnFailed
 
 
 @dataclass
@@ -72,6 +88,7 @@ async def record_outcomes(
     items: list[tuple[ClaimedRow, SendResult | Exception]],
     result: DeliveryResult,
     rng: random.Random,
+    failed: OnFailed,
 ) -> None:
     """Record the outcomes of a batch in one transaction."""
     now = app.clock.now()
@@ -105,7 +122,7 @@ async def record_outcomes(
                 if row is None or row.status != "held":
                     log.warning("outbox %s: finished elsewhere (lease ran out?)", claimed.id)
                 continue
-            await _apply(session, row, outcome, now, result, app, rng)
+            await _apply(session, row, outcome, now, result, app, rng, failed)
 
 
 async def _apply(
@@ -116,6 +133,7 @@ async def _apply(
     result: DeliveryResult,
     app: App,
     rng: random.Random,
+    failed: OnFailed,
 ) -> None:
     row.locked_until = None
     if isinstance(outcome, SendResult):
@@ -139,7 +157,7 @@ async def _apply(
             return
         outcome = PermanentFailure(reason=f"gave up after {row.attempts}: {outcome.reason}")
     reason = getattr(outcome, "reason", type(outcome).__name__)
-    await _fail(session, row, str(reason), now, app)
+    await _fail(session, row, str(reason), now, app, failed)
     result.failed += 1
     metrics.outbox_failed(row.channel, "permanent")
 
@@ -195,14 +213,19 @@ async def _mark_sent(
 
 
 async def _fail(
-    session: AsyncSession, row: OutboxMessage, reason: str, now: datetime, app: App
+    session: AsyncSession,
+    row: OutboxMessage,
+    reason: str,
+    now: datetime,
+    app: App,
+    failed: OnFailed,
 ) -> None:
     row.status = "failed"
     row.last_error = reason[:200]
     log.warning("outbox %s failed for good (kind %s, case %s)", row.id, row.kind, row.case_id)
     try:
         async with session.begin_nested():
-            await handle_permanent_failure(session, row, reason, now, app.settings)
+            await failed(session, row, reason, now, app.settings)
     except Exception:
         # The row stays failed (visible); what its failure should have set off is logged.
         log.exception("outbox %s: handling the failure for case %s failed", row.id, row.case_id)

@@ -35,9 +35,11 @@ from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.instances import Heartbeat, new_instance_id, take_over_leases
 from bot.messaging.sending import ChannelStartError, Sender
+from bot.runtime.dispatch import dispatch
 from bot.runtime.http import build_http_app, build_server
 from bot.runtime.scheduler import SHUTDOWN_GRACE_SECONDS, build_scheduler
 from bot.runtime.scheduler import shutdown as shutdown_scheduler
+from bot.runtime.wiring import DELIVERY_HOOKS
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,7 @@ class Runner:
         self.evidence: EvidenceWorker | None = None
         self._evidence_http: httpx.AsyncClient | None = None
         self.processor = InboxProcessor(
-            app, on_committed=self._wake_delivery, instance_id=self.instance_id
+            app, dispatch=dispatch, on_committed=self._wake_delivery, instance_id=self.instance_id
         )
         self.heartbeat = Heartbeat(app, self.instance_id, on_takeover=self._wake_all)
         self._tasks: list[asyncio.Task[None]] = []
@@ -116,7 +118,9 @@ class Runner:
         if fetchers:
             self.evidence = EvidenceWorker(self.app, fetchers)
             self._spawn(self.evidence.run())
-        self.delivery = DeliveryWorker(self.app, self.senders, instance_id=self.instance_id)
+        self.delivery = DeliveryWorker(
+            self.app, self.senders, instance_id=self.instance_id, hooks=DELIVERY_HOOKS
+        )
         self.processor.delivery = self.delivery
         self._spawn(self.delivery.run())
         # The scheduler's outbox job nudges the same worker instead of building its own.

@@ -44,6 +44,7 @@ from bot.evidence.worker import fetch_evidence_once
 from bot.messaging.delivery import DeliveryWorker, wake_running_workers
 from bot.messaging.sending import Sender
 from bot.reporting.digest import run_digests
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import Conversation, InboxUpdate, RejectedInbound
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,7 @@ async def run_job(
             if worker is not None:
                 worker.wake()
             return wake_running_workers()
-        return await DeliveryWorker(app, senders).drain()
+        return await DeliveryWorker(app, senders, hooks=DELIVERY_HOOKS).drain()
     raise ValueError(f"unknown job {name!r} (one of: {', '.join(JOB_NAMES)})")
 
 

@@ -26,6 +26,8 @@ from bot.messaging.inbox import InboxProcessor
 from bot.messaging.limits import RateLimiter
 from bot.messaging.messages import Option, Reply
 from bot.messaging.outbox import enqueue
+from bot.runtime.dispatch import dispatch
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import Case, CaseStatus, ChatIdentity, OutboxMessage
 from tests.fakes import whatsapp_payloads as p
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
@@ -151,9 +153,11 @@ async def system(app: App) -> AsyncIterator[System]:
     ):
         wa = whatsapp_app(app, fake.url)
         sender = setup(wa, http)
-        processor = InboxProcessor(wa)
+        processor = InboxProcessor(wa, dispatch=dispatch)
         # No rate limits here: the limiter has its own tests and would sleep for real.
-        worker = DeliveryWorker(wa, {"whatsapp": sender}, limiter=RateLimiter({}, 1.0))
+        worker = DeliveryWorker(
+            wa, {"whatsapp": sender}, limiter=RateLimiter({}, 1.0), hooks=DELIVERY_HOOKS
+        )
         async with webhook_client(wa) as client:
             yield System(wa, fake, client, processor, worker)
 

@@ -17,6 +17,7 @@ from bot.messaging.inbox_store import store, store_and_lease
 from bot.messaging.limits import RateLimiter
 from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import InboxUpdate, OutboxMessage
 from tests.support.e2e_helpers import echo_dispatch, eventually
 from tests.support.outbox_support import FakeSender
@@ -145,7 +146,9 @@ async def test_finished_rows_do_not_claim_again_unless_their_chat_has_more(app: 
 
 async def test_replies_are_leased_in_their_transaction_and_sent_after_it(app: App) -> None:
     sender = FakeSender(channel=CHANNEL)
-    worker = DeliveryWorker(app, {CHANNEL: sender}, limiter=RateLimiter({CHANNEL: 1000.0}, 1000.0))
+    worker = DeliveryWorker(
+        app, {CHANNEL: sender}, limiter=RateLimiter({CHANNEL: 1000.0}, 1000.0), hooks=DELIVERY_HOOKS
+    )
     run = asyncio.create_task(worker.run())
     await asyncio.sleep(0)
     now = app.clock.now()

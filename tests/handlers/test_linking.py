@@ -12,6 +12,7 @@ from bot.channels.telegram.sender import register_inbox
 from bot.core.app import App
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.inbox_store import store
+from bot.runtime.dispatch import dispatch
 from models import ChatIdentity, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.factories import KELURAHAN, jambi
@@ -39,7 +40,7 @@ async def _send(app: App, update: dict[str, Any]) -> list[dict[str, Any]]:
             payload=update,
             now=app.clock.now(),
         )
-    await InboxProcessor(app).process_all()
+    await InboxProcessor(app, dispatch=dispatch).process_all()
     async with app.db.transaction() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
         return [r.payload for r in rows[before:]]

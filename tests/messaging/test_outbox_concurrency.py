@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from bot.core.app import App
 from bot.messaging.delivery import DeliveryWorker
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import OutboxMessage
 from tests.support import dbutil
 from tests.support.outbox_support import FakeSender, Sent, another_app, queue, unlimited
@@ -31,7 +32,9 @@ async def test_instances_deliver_every_row_exactly_once_in_order(app: App) -> No
     apps = [another_app(app) for _ in range(WORKERS)]
     senders = [FakeSender(sent=shared, _seq=seq) for _ in apps]
     workers = [
-        DeliveryWorker(a, {"fake": s}, limiter=unlimited(), rng=random.Random(n))
+        DeliveryWorker(
+            a, {"fake": s}, limiter=unlimited(), rng=random.Random(n), hooks=DELIVERY_HOOKS
+        )
         for n, (a, s) in enumerate(zip(apps, senders, strict=True))
     ]
     try:

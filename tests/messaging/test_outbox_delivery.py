@@ -14,6 +14,7 @@ from bot.messaging.delivery import ClaimedRow, DeliveryResult, DeliveryWorker
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
 from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, SendResult
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import CaseEvent, OutboxMessage
 from tests.support.casework_fixtures import build_world, get_case, report
 from tests.support.outbox_support import FakeSender, eventually, queue, unlimited
@@ -30,6 +31,7 @@ def worker(app: App, sender: FakeSender, **kwargs: object) -> DeliveryWorker:
         {sender.channel: sender},
         limiter=unlimited(),
         rng=random.Random(7),
+        hooks=DELIVERY_HOOKS,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -18,6 +18,7 @@ from bot.channels.telegram.sender import TelegramSender, build_bot
 from bot.core.app import App
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.limits import RateLimiter
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import OutboxMessage
 from tests.conftest import START
 from tests.fakes.telegram_api import FakeTelegram
@@ -81,7 +82,9 @@ async def test_burst_of_429_5xx_and_a_hang(app: App, fake: FakeTelegram, bot: Bo
 
     def make_worker() -> DeliveryWorker:
         limiter = RateLimiter({"telegram": CHANNEL_RATE}, CHAT_RATE)
-        return DeliveryWorker(fast, {"telegram": TelegramSender(bot)}, limiter=limiter)
+        return DeliveryWorker(
+            fast, {"telegram": TelegramSender(bot)}, limiter=limiter, hooks=DELIVERY_HOOKS
+        )
 
     def delivered() -> int:
         return sum(len(fake.texts(int(chat))) for chat in CHATS)

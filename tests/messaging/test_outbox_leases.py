@@ -16,6 +16,7 @@ from bot.messaging.inbox_claim import claim_heads
 from bot.messaging.inbox_store import store
 from bot.messaging.instances import STALE_BEATS, beat, reap, stale_before, take_over_leases
 from bot.messaging.limits import limiter_from_settings
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import InboxUpdate, Instance
 from tests.support.outbox_support import FakeSender, queue, unlimited
 
@@ -27,6 +28,7 @@ def worker(app: App, instance_id: str | None) -> DeliveryWorker:
         limiter=unlimited(),
         rng=random.Random(1),
         instance_id=instance_id,
+        hooks=DELIVERY_HOOKS,
     )
 
 
@@ -137,7 +139,9 @@ async def test_a_reply_of_several_messages_is_sent_at_once_then_one_a_second(app
     time_ = VirtualTime()
     limiter = limiter_from_settings(app.settings, monotonic=time_.monotonic, sleep=time_.sleep)
     sender = FakeSender(channel="telegram")
-    w = DeliveryWorker(app, {"telegram": sender}, limiter=limiter, rng=random.Random(2))
+    w = DeliveryWorker(
+        app, {"telegram": sender}, limiter=limiter, rng=random.Random(2), hooks=DELIVERY_HOOKS
+    )
     await queue(app, ["5001"], 2, channel="telegram")  # the welcome and the first question
     assert (await w.drain()).sent == 2
     assert [s.text for s in sender.sent] == ["5001#0", "5001#1"]

@@ -20,13 +20,20 @@ from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
 from bot.messaging.sending import RetryLater
 from bot.runtime.commands.jobs import run_job_command
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import CaseEvent, OutboxMessage
 from tests.support.casework_fixtures import build_world, report
 from tests.support.outbox_support import FakeSender, unlimited
 
 
 def worker(app: App, sender: FakeSender) -> DeliveryWorker:
-    return DeliveryWorker(app, {sender.channel: sender}, limiter=unlimited(), rng=random.Random(3))
+    return DeliveryWorker(
+        app,
+        {sender.channel: sender},
+        limiter=unlimited(),
+        rng=random.Random(3),
+        hooks=DELIVERY_HOOKS,
+    )
 
 
 async def put(app: App, chat: str, text_: str, *, due_in: timedelta = timedelta(0)) -> int:

@@ -17,6 +17,7 @@ from bot.core.app import App
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import CaseEvent, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.casework_fixtures import build_world, get_case, report
@@ -44,7 +45,11 @@ async def bot(fake: FakeTelegram, app: App) -> AsyncIterator[Bot]:
 
 def worker(app: App, bot: Bot) -> DeliveryWorker:
     return DeliveryWorker(
-        app, {"telegram": TelegramSender(bot)}, limiter=unlimited(), rng=random.Random(3)
+        app,
+        {"telegram": TelegramSender(bot)},
+        limiter=unlimited(),
+        rng=random.Random(3),
+        hooks=DELIVERY_HOOKS,
     )
 
 

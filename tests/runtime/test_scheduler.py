@@ -17,6 +17,7 @@ from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
 from bot.runtime import scheduler as scheduler_module
 from bot.runtime.scheduler import build_scheduler, cleanup, run_job, shutdown, start
+from bot.runtime.wiring import DELIVERY_HOOKS
 from models import Conversation, InboxUpdate, OutboxMessage
 from tests.support.outbox_support import FakeSender, eventually, unlimited
 
@@ -170,7 +171,7 @@ async def test_outbox_job_drains_with_senders_and_wakes_workers_without(
     assert [s.text for s in sender.sent] == ["a"]
     assert getattr(result, "sent", None) == 1
     # Inside `patbm run`: the running workers are woken instead.
-    worker = DeliveryWorker(app, {"fake": sender}, limiter=unlimited())
+    worker = DeliveryWorker(app, {"fake": sender}, limiter=unlimited(), hooks=DELIVERY_HOOKS)
     task = asyncio.create_task(worker.run())
     await eventually(lambda: worker._running, within=30)
     async with app.db.transaction() as session:

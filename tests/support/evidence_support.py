@@ -25,7 +25,9 @@ from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.limits import RateLimiter
 from bot.messaging.sending import Sender
+from bot.runtime.dispatch import dispatch
 from bot.runtime.http import TELEGRAM_SECRET_HEADER, build_http_app
+from bot.runtime.wiring import DELIVERY_HOOKS
 from tests.fakes import whatsapp_payloads as p
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
@@ -116,7 +118,9 @@ async def two_channels(app: App, fake_tg: FakeTelegram) -> AsyncIterator[TwoChan
         await bot.initialize()
         tg.register_inbox()
         senders: dict[str, Sender] = {"whatsapp": wa_sender, "telegram": tg.TelegramSender(bot)}
-        worker = DeliveryWorker(both, senders, limiter=RateLimiter({}, 1000.0))
+        worker = DeliveryWorker(
+            both, senders, limiter=RateLimiter({}, 1000.0), hooks=DELIVERY_HOOKS
+        )
         fetchers: dict[str, Any] = {
             "telegram": TelegramFetcher(http, fake_tg.api_url, fake_tg.token),
             "whatsapp": WhatsAppFetcher(http, wa.url, "v23.0", ACCESS_TOKEN),
@@ -124,7 +128,15 @@ async def two_channels(app: App, fake_tg: FakeTelegram) -> AsyncIterator[TwoChan
         transport = httpx.ASGITransport(app=build_http_app(both))
         async with httpx.AsyncClient(transport=transport, base_url="http://patbm.test") as client:
             try:
-                yield TwoChannels(both, wa, fake_tg, client, InboxProcessor(both), worker, fetchers)
+                yield TwoChannels(
+                    both,
+                    wa,
+                    fake_tg,
+                    client,
+                    InboxProcessor(both, dispatch=dispatch),
+                    worker,
+                    fetchers,
+                )
             finally:
                 await bot.shutdown()
 

@@ -12,6 +12,7 @@ from bot.channels.telegram.sender import register_inbox
 from bot.core.app import App
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.inbox_store import store
+from bot.runtime.dispatch import dispatch
 from models import InboxUpdate, OutboxMessage
 
 _IDS = itertools.count(1)
@@ -47,7 +48,7 @@ async def store_updates(app: App, *updates: dict[str, Any]) -> None:
 
 async def handle_all(app: App) -> int:
     """Handle what is free now, round after round (one row per chat a round)."""
-    return await InboxProcessor(app).process_all(max_rounds=1000)
+    return await InboxProcessor(app, dispatch=dispatch).process_all(max_rounds=1000)
 
 
 async def inbox_rows(app: App) -> list[InboxUpdate]:
