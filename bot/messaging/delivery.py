@@ -30,7 +30,6 @@ import contextlib
 import functools
 import logging
 import random
-import weakref
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -48,18 +47,6 @@ from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, S
 from models import OutboxMessage
 
 log = logging.getLogger(__name__)
-
-
-# Workers running in this process, so the scheduler's safety net can wake them.
-_RUNNING: weakref.WeakSet[DeliveryWorker] = weakref.WeakSet()
-
-
-def wake_running_workers() -> int:
-    """Wake every delivery worker of this process; returns how many there are."""
-    workers = list(_RUNNING)
-    for worker in workers:
-        worker.wake()
-    return len(workers)
 
 
 class DeliveryWorker:
@@ -124,7 +111,6 @@ class DeliveryWorker:
     async def run(self) -> None:
         self._stopped.clear()
         self._running = True
-        _RUNNING.add(self)
         try:
             while not self._stopping:
                 self._wake.clear()
@@ -149,7 +135,6 @@ class DeliveryWorker:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
         finally:
-            _RUNNING.discard(self)
             self._running = False
             self._stopped.set()
 

@@ -8,8 +8,8 @@ database that claims what it acts on, so any number of instances may run the sam
   because the sweep looks at `due_at`, not at missed runs);
 - `digest` at `digest_time` in the deployment's zone (and at start, when the instance comes up
   within a few hours after that time; the digests are idempotent per day);
-- `outbox` every 30 s: wakes the delivery workers of this process (`worker=` or every running
-  `DeliveryWorker`), a safety net for a missed `wake()`;
+- `outbox` every 30 s: wakes the delivery worker of this process (`worker=`), a safety net for
+  a missed `wake()`;
 - `followup` every 10 minutes: the question to reporters of cases closed long enough ago
   (bot/casework/followup.py);
 - evidence files are fetched by `patbm run`'s own worker (bot/evidence/worker.py); the
@@ -41,7 +41,7 @@ from bot.casework.followup import sweep_followups
 from bot.core.app import App
 from bot.escalation.ladder import sweep
 from bot.evidence.worker import fetch_evidence_once
-from bot.messaging.delivery import DeliveryWorker, wake_running_workers
+from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.sending import Sender
 from bot.reporting.digest import run_digests
 from bot.runtime.wiring import DELIVERY_HOOKS
@@ -121,10 +121,10 @@ async def run_job(
         return await fetch_evidence_once(app)
     if name == "outbox":
         if senders is None:
-            # The safety net inside `patbm run`: the workers of this process do the sending.
+            # The safety net inside `patbm run`: the worker of this process does the sending.
             if worker is not None:
                 worker.wake()
-            return wake_running_workers()
+            return int(worker is not None)
         return await DeliveryWorker(app, senders, hooks=DELIVERY_HOOKS).drain()
     raise ValueError(f"unknown job {name!r} (one of: {', '.join(JOB_NAMES)})")
 

@@ -170,13 +170,13 @@ async def test_outbox_job_drains_with_senders_and_wakes_workers_without(
     result = await run_job(app, "outbox", clock.now(), senders={"fake": sender})
     assert [s.text for s in sender.sent] == ["a"]
     assert getattr(result, "sent", None) == 1
-    # Inside `patbm run`: the running workers are woken instead.
+    # Inside `patbm run`: the runner's worker (handed to the scheduler) is woken instead.
     worker = DeliveryWorker(app, {"fake": sender}, limiter=unlimited(), hooks=DELIVERY_HOOKS)
     task = asyncio.create_task(worker.run())
     await eventually(lambda: worker._running, within=30)
     async with app.db.transaction() as session:
         enqueue(session, channel="fake", chat_id="1", reply=Reply(text="b"), now=clock.now())
-    assert await run_job(app, "outbox", clock.now()) == 1
+    assert await run_job(app, "outbox", clock.now(), worker=worker) == 1
     await eventually(lambda: len(sender.sent) >= 2, within=30)
     await worker.stop()
     await asyncio.wait_for(task, 30)

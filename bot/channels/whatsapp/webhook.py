@@ -43,7 +43,6 @@ from bot.channels.whatsapp.send import FORCE_TEMPLATE, HELD, HELD_MAX_AGE, TEMPL
 from bot.core.app import App
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
-from bot.messaging.delivery import wake_running_workers
 from bot.messaging.inbox_store import store
 from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
@@ -112,11 +111,7 @@ async def receive(request: Request) -> Response:
         request.app.state.inbox_stored()
     if queued:
         # Pages, link confirmations and released rows go out now, not at the next poll.
-        outbox_queued = getattr(request.app.state, "outbox_queued", None)
-        if outbox_queued is not None:
-            outbox_queued()
-        else:
-            wake_running_workers()
+        request.app.state.outbox_queued()
     return Response(status_code=200)
 
 
