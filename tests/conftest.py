@@ -40,7 +40,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pg_database() -> Iterator[str | None]:
     """One throw-away PostgreSQL database per test run, dropped afterwards.
 
-    The schema comes from the models here; tests/test_migrations.py proves that the
+    The schema comes from the models here; tests/core/test_migrations.py proves that the
     migrations build the same schema.
     """
     if not dbutil.is_postgres():

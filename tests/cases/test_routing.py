@@ -94,7 +94,7 @@ async def test_fallback_chain_coordinator_then_dinas_then_nobody(app: App) -> No
     await _set(app, world.dinas, active=False)
     case = await get_case(app, await report(app, kelurahan=KEL_OTHER_KEC, categories=["seksual"]))
     assert case.status == CaseStatus.BARU and case.assignee_id is None
-    # Nobody at all: the sweep routes it again later (tests/test_routing_retry.py).
+    # Nobody at all: the sweep routes it again later (tests/cases/test_routing_retry.py).
     assert case.due_kind == "route"
     assert case.due_at == app.clock.now() + timedelta(minutes=app.settings.routing_retry_minutes)
     assert len(await events(app, case.id, "unroutable")) == 1

@@ -2,7 +2,7 @@
 
 This is the first implementation of the digests: load every open case of the scope as an ORM
 object and count, filter and list in Python. It costs O(open cases), which is why bot/reporting/digest.py
-now asks the database for counts and LIMITed lists instead; tests/test_digest_text.py checks
+now asks the database for counts and LIMITed lists instead; tests/reporting/test_digest_text.py checks
 that both give the same text, character for character.
 """
 

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the edge fuzz tests (tests/test_edge_fuzz.py): valid updates and
+"""Hypothesis strategies for the edge fuzz tests (tests/channels/test_edge_fuzz.py): valid updates and
 payloads of the real shapes, and junk made by breaking them at the places the bot reads.
 
 Valid parts get fresh ids from a counter (never from hypothesis), so each is a new update from
