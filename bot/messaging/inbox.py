@@ -16,7 +16,7 @@ then handles the stored rows:
 - a chat over its flood limit (`inbound_chat_per_minute`) has its further rows marked
   `throttled`, kept but not handled, and is told once a minute (bot/messaging/inbox_guard.py).
 
-Channels register a parser with `register_channel(InboxChannel(name, parse, after_handled))`;
+The processor is handed each channel's `InboxChannel(name, parse, after_handled)`;
 `after_handled` runs after the commit, best effort (Telegram answers callback queries there).
 """
 
@@ -27,7 +27,7 @@ import contextlib
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -70,13 +70,6 @@ class InboxChannel:
     after_handled: AfterHandled | None = None
 
 
-CHANNELS: dict[str, InboxChannel] = {}
-
-
-def register_channel(channel: InboxChannel) -> None:
-    CHANNELS[channel.name] = channel
-
-
 class InboxProcessor:
     """Handles stored updates: claim, dispatch in one transaction, retry, give up after a bound."""
 
@@ -85,6 +78,7 @@ class InboxProcessor:
         app: App,
         *,
         dispatch: Dispatch,
+        channels: Mapping[str, InboxChannel],
         concurrency: int | None = None,
         max_attempts: int = MAX_ATTEMPTS,
         lease: timedelta = LEASE,
@@ -98,6 +92,9 @@ class InboxProcessor:
         self.instance_id = instance_id
         # The conversation engine (bot/runtime/dispatch.py, wired by the runner), or a test's.
         self.dispatch = dispatch
+        # Each channel's parser (and after-handled step), by name: the runner adds a channel
+        # when it starts (bot/runtime/wiring.py), so a row is parsed by this process's own.
+        self.channels = dict(channels)
         self.concurrency = concurrency or app.settings.telegram_concurrency
         self.max_attempts = max_attempts
         self.lease = lease
@@ -223,7 +220,7 @@ class InboxProcessor:
     async def _handle(self, row: InboxUpdate) -> None:
         # `row` is the claim's detached copy: its payload was decrypted once, there.
         row_id, channel_name, attempts = row.id, row.channel, row.attempts
-        channel = CHANNELS.get(channel_name)
+        channel = self.channels.get(channel_name)
         if attempts > self.max_attempts:
             # Claimed more often than allowed without an outcome: it kills its handler.
             metrics.update_handled(channel_name, "failed")

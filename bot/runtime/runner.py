@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.channels.telegram.sender import CHANNEL as TELEGRAM
+from bot.channels.telegram.sender import inbox_channel as telegram_inbox
 from bot.channels.telegram.start import TelegramChannel, start_telegram
 from bot.channels.whatsapp import channel as whatsapp
 from bot.core import sqlite_checkpoint
@@ -56,7 +58,11 @@ class Runner:
         self.evidence: EvidenceWorker | None = None
         self._evidence_http: httpx.AsyncClient | None = None
         self.processor = InboxProcessor(
-            app, dispatch=dispatch, on_committed=self._wake_delivery, instance_id=self.instance_id
+            app,
+            dispatch=dispatch,
+            channels={},  # each channel's, as it starts (run())
+            on_committed=self._wake_delivery,
+            instance_id=self.instance_id,
         )
         self.heartbeat = Heartbeat(app, self.instance_id, on_takeover=self._wake_all)
         self._tasks: list[asyncio.Task[None]] = []
@@ -101,9 +107,11 @@ class Runner:
                 log.error("patbm run: %s", exc)
                 return exc.exit_code
             self.senders[self.telegram.sender.channel] = self.telegram.sender
+            self.processor.channels[TELEGRAM] = telegram_inbox(self.telegram.sender)
         if self.app.settings.whatsapp_enabled:
             sender: Sender = whatsapp.setup(self.app)
             self.senders[sender.channel] = sender
+            self.processor.channels[sender.channel] = whatsapp.INBOX_CHANNEL
         if not self.senders:
             log.warning("patbm run: no channel configured (set PATBM_TELEGRAM_TOKEN)")
         if checkpoints:

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.channels.telegram.poll import TelegramPoller
-from bot.channels.telegram.sender import register_inbox
 from bot.core import metrics
 from bot.core.app import App
 from bot.core.db import Database
 from bot.messaging.inbox import InboxProcessor
+from bot.runtime.wiring import inbox_channels
 from models import ChatIdentity, InboxUpdate, OutboxMessage
 from tests.channels.test_webhook_telegram import SECRET, _client
 from tests.fakes.telegram_api import FakeTelegram
@@ -122,14 +122,13 @@ async def test_a_100000_deep_json_is_400_not_a_recursion_error(
 async def test_lone_surrogates_and_nul_are_cleaned_and_the_message_kept(
     app: App, client: httpx.AsyncClient
 ) -> None:
-    register_inbox()
     body = json.dumps(_update(text="tolong\ud800 sekarang\u0000!")).encode()
     assert b"\\ud800" in body
     response = await client.post("/webhooks/telegram", content=body, headers=HEADERS)
     assert response.status_code == 200
     (row,) = await _rows(app)
     assert row.payload["message"]["text"] == "tolong\ufffd sekarang!"
-    await InboxProcessor(app, dispatch=echo_dispatch).process_all()
+    await InboxProcessor(app, dispatch=echo_dispatch, channels=inbox_channels()).process_all()
     async with app.db.transaction() as session:
         (reply,) = (await session.scalars(select(OutboxMessage))).all()
         (identity,) = (await session.scalars(select(ChatIdentity))).all()

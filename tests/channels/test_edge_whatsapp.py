@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.channels.whatsapp.channel import register_inbox
 from bot.core.app import App
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
 from bot.runtime.dispatch import dispatch
 from bot.runtime.scheduler import cleanup
+from bot.runtime.wiring import inbox_channels
 from models import ChatIdentity, RejectedInbound
 from tests.fakes import whatsapp_payloads as p
 from tests.support.report_support import Chat, seed_areas
@@ -38,7 +38,6 @@ WELCOME = "Halo, ini PATBM Lapor"
 
 @pytest.fixture
 def wa(app: App) -> App:
-    register_inbox()
     return whatsapp_app(app)
 
 
@@ -121,7 +120,7 @@ async def test_a_broken_body_is_set_aside_and_its_sender_told_kindly(
     assert row.payload["message"]["type"] == "unsupported"
     assert len(await _rejected(wa)) == 1
     await seed_areas(wa)
-    assert await InboxProcessor(wa, dispatch=dispatch).process_all() == 1
+    assert await InboxProcessor(wa, dispatch=dispatch, channels=inbox_channels()).process_all() == 1
     texts = [o.payload["text"] for o in await outbox_rows(wa)]
     assert texts == [CANNOT_USE]
 
@@ -145,7 +144,7 @@ async def test_one_valid_and_one_junk_message_in_one_post(wa: App) -> None:
             assert (await post_values(client, good)).status_code == 200
     assert [r.update_key for r in await inbox_rows(wa)] == ["wamid.GOOD"]
     await seed_areas(wa)
-    processor = InboxProcessor(wa, dispatch=dispatch)
+    processor = InboxProcessor(wa, dispatch=dispatch, channels=inbox_channels())
     assert await processor.process_all() == 1
     assert await processor.process_all() == 0
     replies = await outbox_rows(wa)
@@ -166,7 +165,7 @@ async def test_a_valid_text_and_a_junk_contacts_card_in_one_post(wa: App) -> Non
     (rejected,) = await _rejected(wa)
     assert rejected.reason.startswith("contacts: cards.0.phones.0.phone")
     await seed_areas(wa)
-    assert await InboxProcessor(wa, dispatch=dispatch).process_all() == 2
+    assert await InboxProcessor(wa, dispatch=dispatch, channels=inbox_channels()).process_all() == 2
     replies = await outbox_rows(wa)
     assert replies[0].chat_id == PHONE and replies[0].payload["text"].startswith(WELCOME)
     assert [o.payload["text"] for o in replies if o.chat_id == OTHER] == [CANNOT_USE]
@@ -190,7 +189,7 @@ async def test_unusable_types_get_the_kind_reply_not_the_welcome(
     async with webhook_client(wa) as client:
         assert (await post_values(client, value)).status_code == 200
     await seed_areas(wa)
-    assert await InboxProcessor(wa, dispatch=dispatch).process_all() == 1
+    assert await InboxProcessor(wa, dispatch=dispatch, channels=inbox_channels()).process_all() == 1
     assert [o.payload["text"] for o in await outbox_rows(wa)] == [CANNOT_USE]
 
 

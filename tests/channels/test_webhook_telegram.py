@@ -8,10 +8,10 @@ import httpx
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.channels.telegram.sender import register_inbox
 from bot.core.app import App
 from bot.messaging.inbox import InboxProcessor
 from bot.runtime.http import TELEGRAM_SECRET_HEADER, build_http_app
+from bot.runtime.wiring import inbox_channels
 from models import InboxUpdate, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.e2e_helpers import echo_dispatch
@@ -44,14 +44,13 @@ async def _rows(app: App) -> list[InboxUpdate]:
 
 async def test_right_secret_is_stored_and_handled(app: App) -> None:
     woken: list[int] = []
-    register_inbox()
     async with _client(app, woken) as client:
         response = await client.post(
             "/webhooks/telegram", json=_update(), headers={TELEGRAM_SECRET_HEADER: SECRET}
         )
     assert response.status_code == 200
     assert len(await _rows(app)) == 1 and woken == [1]
-    await InboxProcessor(app, dispatch=echo_dispatch).process_all()
+    await InboxProcessor(app, dispatch=echo_dispatch, channels=inbox_channels()).process_all()
     async with app.db.transaction() as session:
         outbox = (await session.scalars(select(OutboxMessage))).all()
     assert [o.payload["text"] for o in outbox] == ["echo: tolong"]
@@ -72,7 +71,6 @@ async def test_wrong_or_missing_secret_is_403_and_nothing_stored(app: App) -> No
 
 
 async def test_same_update_twice_is_handled_once(app: App) -> None:
-    register_inbox()
     update = _update()
     async with _client(app) as client:
         for _ in range(2):
@@ -85,7 +83,7 @@ async def test_same_update_twice_is_handled_once(app: App) -> None:
         )
         assert bad.status_code == 400
     assert len(await _rows(app)) == 1
-    processor = InboxProcessor(app, dispatch=echo_dispatch)
+    processor = InboxProcessor(app, dispatch=echo_dispatch, channels=inbox_channels())
     assert await processor.process_all() == 1
     assert await processor.process_all() == 0
     async with app.db.transaction() as session:

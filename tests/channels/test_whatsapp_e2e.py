@@ -27,7 +27,7 @@ from bot.messaging.limits import RateLimiter
 from bot.messaging.messages import Option, Reply
 from bot.messaging.outbox import enqueue
 from bot.runtime.dispatch import dispatch
-from bot.runtime.wiring import DELIVERY_HOOKS
+from bot.runtime.wiring import DELIVERY_HOOKS, inbox_channels
 from models import Case, CaseStatus, ChatIdentity, OutboxMessage
 from tests.fakes import whatsapp_payloads as p
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
@@ -153,7 +153,7 @@ async def system(app: App) -> AsyncIterator[System]:
     ):
         wa = whatsapp_app(app, fake.url)
         sender = setup(wa, http)
-        processor = InboxProcessor(wa, dispatch=dispatch)
+        processor = InboxProcessor(wa, dispatch=dispatch, channels=inbox_channels())
         # No rate limits here: the limiter has its own tests and would sleep for real.
         worker = DeliveryWorker(
             wa, {"whatsapp": sender}, limiter=RateLimiter({}, 1.0), hooks=DELIVERY_HOOKS

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from bot.core.app import App
 from bot.messaging.delivery import DeliveryWorker
-from bot.messaging.inbox import InboxChannel, InboxProcessor, register_channel
+from bot.messaging.inbox import InboxChannel, InboxProcessor
 from bot.messaging.inbox_claim import claim
 from bot.messaging.inbox_store import store, store_and_lease
 from bot.messaging.limits import RateLimiter
@@ -31,7 +31,7 @@ def _parse(payload: dict[str, object]) -> Inbound | None:
     return Inbound(channel=CHANNEL, user_id=user, chat_id=user, text=str(payload["text"]))
 
 
-register_channel(InboxChannel(CHANNEL, _parse))
+CHANNELS = {CHANNEL: InboxChannel(CHANNEL, _parse)}
 
 
 def _item(key: str, user: int) -> tuple[str, str, dict[str, object]]:
@@ -70,7 +70,7 @@ async def test_store_leases_the_first_update_of_each_free_chat(app: App) -> None
 
 
 async def test_processor_handles_rows_handed_over_without_claiming(app: App) -> None:
-    processor = InboxProcessor(app, dispatch=echo_dispatch, concurrency=2)
+    processor = InboxProcessor(app, dispatch=echo_dispatch, concurrency=2, channels=CHANNELS)
     # Until a claim has found nothing left over (from a previous process), nothing is leased.
     assert processor.reserve() == 0
     assert await processor.process_once() == 0
@@ -119,7 +119,9 @@ async def test_finished_rows_do_not_claim_again_unless_their_chat_has_more(app: 
                 now=app.clock.now(),
             )
     # A long idle poll: only wakes make it claim again.
-    processor = InboxProcessor(app, dispatch=echo_dispatch, idle_poll_seconds=3600)
+    processor = InboxProcessor(
+        app, dispatch=echo_dispatch, idle_poll_seconds=3600, channels=CHANNELS
+    )
     claims = 0
     real_claim = processor._claim_heads
 

@@ -8,11 +8,11 @@ from sqlalchemy import select
 
 from bot.admin.staff import add_staff, create_invite
 from bot.channels.telegram.parse import chat_key, update_key
-from bot.channels.telegram.sender import register_inbox
 from bot.core.app import App
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.inbox_store import store
 from bot.runtime.dispatch import dispatch
+from bot.runtime.wiring import inbox_channels
 from models import ChatIdentity, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.factories import KELURAHAN, jambi
@@ -29,7 +29,6 @@ async def _setup(app: App) -> int:
 
 async def _send(app: App, update: dict[str, Any]) -> list[dict[str, Any]]:
     """Store one Telegram update, handle it; the replies it queued."""
-    register_inbox()
     async with app.db.transaction() as session:
         before = len((await session.scalars(select(OutboxMessage))).all())
         await store(
@@ -40,7 +39,7 @@ async def _send(app: App, update: dict[str, Any]) -> list[dict[str, Any]]:
             payload=update,
             now=app.clock.now(),
         )
-    await InboxProcessor(app, dispatch=dispatch).process_all()
+    await InboxProcessor(app, dispatch=dispatch, channels=inbox_channels()).process_all()
     async with app.db.transaction() as session:
         rows = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
         return [r.payload for r in rows[before:]]

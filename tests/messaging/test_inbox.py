@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.app import App
 from bot.core.clock import FixedClock
-from bot.messaging.inbox import InboxChannel, InboxProcessor, register_channel
+from bot.messaging.inbox import InboxChannel, InboxProcessor
 from bot.messaging.inbox_claim import claim
 from bot.messaging.inbox_store import store
 from bot.messaging.messages import Inbound
@@ -31,7 +31,7 @@ def _parse(payload: dict[str, object]) -> Inbound | None:
     )
 
 
-register_channel(InboxChannel(CHANNEL, _parse))
+CHANNELS = {CHANNEL: InboxChannel(CHANNEL, _parse)}
 
 
 async def _store(app: App, key: str, user: int, text: str = "hi", **extra: object) -> bool:
@@ -88,7 +88,7 @@ async def test_claim_takes_only_the_oldest_free_row_of_each_chat(app: App) -> No
 async def test_processor_handles_each_chat_in_order_once(app: App) -> None:
     for index in range(6):
         await _store(app, str(index), index % 2, text=f"m{index}")
-    processor = InboxProcessor(app, dispatch=echo_dispatch, concurrency=4)
+    processor = InboxProcessor(app, dispatch=echo_dispatch, concurrency=4, channels=CHANNELS)
     assert await processor.process_all() == 6
     texts = await _outbox_texts(app)
     assert sorted(texts) == sorted(f"echo: m{i}" for i in range(6))
@@ -105,7 +105,7 @@ async def test_processor_handles_each_chat_in_order_once(app: App) -> None:
 
 async def test_unparsed_updates_are_marked_done_without_replies(app: App) -> None:
     await _store(app, "1", 1, ignore=True)
-    await InboxProcessor(app, dispatch=echo_dispatch).process_all()
+    await InboxProcessor(app, dispatch=echo_dispatch, channels=CHANNELS).process_all()
     assert [r.status for r in await _rows(app)] == ["done"]
     assert await _outbox_texts(app) == []
 
@@ -122,7 +122,7 @@ async def test_failure_rolls_back_retries_with_backoff_then_fails(
 
     await _store(app, "1", 1, text="secret words")
     await _store(app, "2", 1, text="later")
-    processor = InboxProcessor(app, dispatch=flaky, max_attempts=3)
+    processor = InboxProcessor(app, dispatch=flaky, max_attempts=3, channels=CHANNELS)
     await processor.process_all()
     row = (await _rows(app))[0]
     assert row.status == "pending" and row.attempts == 1 and row.last_error == "RuntimeError"
@@ -146,7 +146,9 @@ async def test_rows_left_by_a_dead_process_are_picked_up_after_the_lease(
     await _store(app, "1", 1, text="left behind")
     async with app.db.transaction() as session:
         await claim(session, clock.now(), limit=10)  # a process claimed it, then died
-    processor = InboxProcessor(app, dispatch=echo_dispatch, lease=timedelta(seconds=60))
+    processor = InboxProcessor(
+        app, dispatch=echo_dispatch, lease=timedelta(seconds=60), channels=CHANNELS
+    )
     assert await processor.process_all() == 0
     clock.advance(seconds=61)
     assert await processor.process_all() == 1
@@ -158,7 +160,11 @@ async def test_run_loop_handles_new_rows_and_stops_cleanly(app: App) -> None:
 
     woken: list[int] = []
     processor = InboxProcessor(
-        app, dispatch=echo_dispatch, idle_poll_seconds=0.05, on_committed=lambda: woken.append(1)
+        app,
+        dispatch=echo_dispatch,
+        idle_poll_seconds=0.05,
+        on_committed=lambda: woken.append(1),
+        channels=CHANNELS,
     )
     task = asyncio.create_task(processor.run())
     await _store(app, "1", 1, text="a")
@@ -198,8 +204,8 @@ async def test_two_instances_handle_every_row_once_in_chat_order(app: App) -> No
     other_db = Database(app.db.url)
     other = App(settings=app.settings, db=other_db, clock=app.clock, keyring=app.keyring)
     try:
-        first = InboxProcessor(app, dispatch=recording, concurrency=3)
-        second = InboxProcessor(other, dispatch=recording, concurrency=3)
+        first = InboxProcessor(app, dispatch=recording, concurrency=3, channels=CHANNELS)
+        second = InboxProcessor(other, dispatch=recording, concurrency=3, channels=CHANNELS)
         await asyncio.gather(first.process_all(), second.process_all())
     finally:
         await other_db.dispose()
@@ -223,7 +229,7 @@ async def test_a_row_of_an_unregistered_channel_is_never_marked_done_unhandled(
             payload={"user": 1},
             now=clock.now(),
         )
-    processor = InboxProcessor(app, dispatch=echo_dispatch, max_attempts=2)
+    processor = InboxProcessor(app, dispatch=echo_dispatch, max_attempts=2, channels=CHANNELS)
     await processor.process_all()
     [row] = await _rows(app)
     assert (row.status, row.last_error) == ("pending", "UnknownChannel")
@@ -238,7 +244,9 @@ async def test_a_row_claimed_again_meanwhile_is_handled_by_the_newer_claim_only(
 ) -> None:
     """A handler whose lease ran out mid-handling rolls back; the newer claim's handling counts."""
     await _store(app, "1", 1, text="slow")
-    processor = InboxProcessor(app, dispatch=echo_dispatch, lease=timedelta(seconds=60))
+    processor = InboxProcessor(
+        app, dispatch=echo_dispatch, lease=timedelta(seconds=60), channels=CHANNELS
+    )
     async with app.db.transaction() as session:
         (stale,) = await claim(session, clock.now(), limit=10, lease=timedelta(seconds=60))
     clock.advance(seconds=61)
@@ -258,7 +266,9 @@ async def test_a_finished_row_makes_room_for_other_chats_at_once(app: App) -> No
     """At capacity, rows of other chats wait for room, not for the idle poll."""
     import asyncio
 
-    processor = InboxProcessor(app, dispatch=echo_dispatch, concurrency=2, idle_poll_seconds=600)
+    processor = InboxProcessor(
+        app, dispatch=echo_dispatch, concurrency=2, idle_poll_seconds=600, channels=CHANNELS
+    )
     for user in range(1, 7):
         await _store(app, str(user), user, text=f"m{user}")
     task = asyncio.create_task(processor.run())

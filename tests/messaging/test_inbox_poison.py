@@ -14,6 +14,7 @@ from bot.messaging.failures import PERMANENT, TRANSIENT, classify
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.messages import Inbound
 from bot.runtime.dispatch import dispatch
+from bot.runtime.wiring import inbox_channels
 from models import OutboxMessage
 from tests.support.inbox_hostile_support import (
     handle_all,
@@ -107,7 +108,9 @@ async def test_transient_errors_are_still_retried_within_the_bound(app: App) -> 
         return await dispatch(app, session, inbound)
 
     await store_updates(app, message(USER, text="/start"))
-    processor = InboxProcessor(app, dispatch=database_blip, max_attempts=3)
+    processor = InboxProcessor(
+        app, dispatch=database_blip, max_attempts=3, channels=inbox_channels()
+    )
     await processor.process_all()
     [row] = await inbox_rows(app)
     assert (row.status, row.attempts, row.last_error) == ("pending", 1, "OperationalError")

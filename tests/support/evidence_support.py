@@ -27,7 +27,7 @@ from bot.messaging.limits import RateLimiter
 from bot.messaging.sending import Sender
 from bot.runtime.dispatch import dispatch
 from bot.runtime.http import TELEGRAM_SECRET_HEADER, build_http_app
-from bot.runtime.wiring import DELIVERY_HOOKS
+from bot.runtime.wiring import DELIVERY_HOOKS, inbox_channels
 from tests.fakes import whatsapp_payloads as p
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
@@ -116,7 +116,6 @@ async def two_channels(app: App, fake_tg: FakeTelegram) -> AsyncIterator[TwoChan
         wa_sender = whatsapp_setup(both, http)
         bot = tg.build_bot(both.settings, read_timeout=5.0)
         await bot.initialize()
-        tg.register_inbox()
         senders: dict[str, Sender] = {"whatsapp": wa_sender, "telegram": tg.TelegramSender(bot)}
         worker = DeliveryWorker(
             both, senders, limiter=RateLimiter({}, 1000.0), hooks=DELIVERY_HOOKS
@@ -133,7 +132,7 @@ async def two_channels(app: App, fake_tg: FakeTelegram) -> AsyncIterator[TwoChan
                     wa,
                     fake_tg,
                     client,
-                    InboxProcessor(both, dispatch=dispatch),
+                    InboxProcessor(both, dispatch=dispatch, channels=inbox_channels()),
                     worker,
                     fetchers,
                 )

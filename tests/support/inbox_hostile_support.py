@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.channels.telegram import parse as telegram_parse
-from bot.channels.telegram.sender import register_inbox
 from bot.core.app import App
 from bot.messaging.inbox import InboxProcessor
 from bot.messaging.inbox_store import store
 from bot.runtime.dispatch import dispatch
+from bot.runtime.wiring import inbox_channels
 from models import InboxUpdate, OutboxMessage
 
 _IDS = itertools.count(1)
@@ -33,7 +33,6 @@ def message(user_id: int, language: str = "id", **fields: Any) -> dict[str, Any]
 
 
 async def store_updates(app: App, *updates: dict[str, Any]) -> None:
-    register_inbox()
     async with app.db.transaction() as session:
         for update in updates:
             await store(
@@ -48,7 +47,9 @@ async def store_updates(app: App, *updates: dict[str, Any]) -> None:
 
 async def handle_all(app: App) -> int:
     """Handle what is free now, round after round (one row per chat a round)."""
-    return await InboxProcessor(app, dispatch=dispatch).process_all(max_rounds=1000)
+    return await InboxProcessor(app, dispatch=dispatch, channels=inbox_channels()).process_all(
+        max_rounds=1000
+    )
 
 
 async def inbox_rows(app: App) -> list[InboxUpdate]:

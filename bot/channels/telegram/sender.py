@@ -6,7 +6,7 @@
   (telegram_render), edits the prompt message in place when `edit_message_id` is set (falls back
   to a new message when Telegram refuses the edit), splits long texts, sends evidence media by
   file id. Telegram errors become RetryLater / PermanentFailure for the outbox worker.
-- `register_inbox()`: the Telegram parser and the after-handled step (answer the callback query,
+- `inbox_channel()`: the Telegram parser and the after-handled step (answer the callback query,
   best effort) in the inbox's registry.
 - Receiving: `telegram_poll.TelegramPoller` (long polling) or `bot.runtime.http` (webhook).
 """
@@ -35,7 +35,7 @@ from telegram.request import HTTPXRequest
 from bot.channels.telegram import parse as telegram_parse
 from bot.channels.telegram.render import MAX_CAPTION, RenderError, render
 from bot.core.settings import Settings
-from bot.messaging.inbox import InboxChannel, register_channel
+from bot.messaging.inbox import InboxChannel
 from bot.messaging.messages import Media, Reply
 from bot.messaging.sending import PermanentFailure, RetryLater, SendResult
 
@@ -204,12 +204,10 @@ class TelegramSender:
             log.info("telegram callback answer failed: %s", type(exc).__name__)
 
 
-def register_inbox(sender: TelegramSender | None = None) -> None:
-    """Make the inbox able to handle stored Telegram updates (and answer button presses)."""
-    register_channel(
-        InboxChannel(
-            name=CHANNEL,
-            parse=telegram_parse.parse_update,
-            after_handled=sender.answer_callback if sender is not None else None,
-        )
+def inbox_channel(sender: TelegramSender | None = None) -> InboxChannel:
+    """How the inbox handles stored Telegram updates (and, with a sender, answers presses)."""
+    return InboxChannel(
+        name=CHANNEL,
+        parse=telegram_parse.parse_update,
+        after_handled=sender.answer_callback if sender is not None else None,
     )

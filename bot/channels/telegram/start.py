@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 
 from bot.channels.telegram.poll import TelegramPoller, start_polling_mode, start_webhook_mode
-from bot.channels.telegram.sender import TelegramSender, build_bot, register_inbox
+from bot.channels.telegram.sender import TelegramSender, build_bot
 from bot.core.app import App
 from bot.core.settings import SettingsError
 from bot.messaging.sending import ChannelStartError
@@ -55,7 +55,6 @@ async def start_telegram(app: App, *, on_stored: Callable[[], None]) -> Telegram
     try:
         await _with_retries("telegram getMe", bot.initialize)
         sender = TelegramSender(bot)
-        register_inbox(sender)
         poller = None
         if settings.telegram_webhook_url and settings.telegram_webhook_secret:
             url = settings.telegram_webhook_url

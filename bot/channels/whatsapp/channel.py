@@ -18,14 +18,14 @@ import httpx
 from bot.channels.whatsapp import parse as whatsapp_parse
 from bot.channels.whatsapp.send import GraphAPI, WhatsAppSender
 from bot.core.app import App
-from bot.messaging.inbox import InboxChannel, register_channel
+from bot.messaging.inbox import InboxChannel
 
 CHANNEL = whatsapp_parse.CHANNEL
 TIMEOUT = httpx.Timeout(20.0, connect=5.0)
 
 
-def register_inbox() -> None:
-    register_channel(InboxChannel(CHANNEL, whatsapp_parse.parse_item))
+# How the inbox handles stored WhatsApp messages and statuses.
+INBOX_CHANNEL = InboxChannel(CHANNEL, whatsapp_parse.parse_item)
 
 
 def build_graph(app: App, http: httpx.AsyncClient | None = None) -> GraphAPI:
@@ -42,9 +42,8 @@ def build_graph(app: App, http: httpx.AsyncClient | None = None) -> GraphAPI:
 
 
 def setup(app: App, http: httpx.AsyncClient | None = None) -> WhatsAppSender:
-    """Register the inbox parser and return the outbox's sender for WhatsApp."""
-    register_inbox()
+    """The outbox's sender for WhatsApp (the inbox's part is INBOX_CHANNEL)."""
     return WhatsAppSender(app, build_graph(app, http))
 
 
-__all__ = ["CHANNEL", "GraphAPI", "WhatsAppSender", "build_graph", "register_inbox", "setup"]
+__all__ = ["CHANNEL", "INBOX_CHANNEL", "GraphAPI", "WhatsAppSender", "build_graph", "setup"]
