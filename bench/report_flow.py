@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import os
 import random
+import signal
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import (
+    ROOT,
     Results,
     Row,
     cpu_seconds,
@@ -34,11 +37,13 @@ from bench.common import (
     percentile,
 )
 from bench.fakes import TimedFakeTelegram
+from bench.profiling import Profiler
 from bench.residents import HUMAN_PACE, Driver, Pace, Resident
 
 AREA = "15.71"
 UNLIMITED = {"PATBM_TELEGRAM_RATE_PER_SECOND": "100000", "PATBM_CHAT_RATE_PER_SECOND": "100000"}
 RESIDENT_BASE = 700_000
+SITE = ROOT / "bench" / "site"
 
 
 # (number of residents, their pace); no pace = a closed loop without think time.
@@ -56,6 +61,8 @@ class FlowRun:
     peak_rss_mb: float | None
     cpu_seconds: float | None
     errors: list[str]
+    statements: int | None = None
+    commits: int | None = None
 
 
 async def _kelurahan_codes(database_url: str) -> list[str]:
@@ -122,22 +129,33 @@ def run_flow(
     # (it would rightly drop them as duplicates).
     fake.state.next_update_id = first_seed * 1_000_000
     fake.start()
+    counter = workdir / f"statements-{first_seed}.txt"
     proc = PatbmProcess(
         database_url,
         fake.api_url,
         fake.token,
         workdir,
-        extra_env={"PATBM_ENCRYPTION_KEY": key, **extra_env},
+        extra_env={
+            "PATBM_ENCRYPTION_KEY": key,
+            # bench/site/sitecustomize.py counts statements and commits inside `patbm run`.
+            "PYTHONPATH": f"{SITE}{os.pathsep}{ROOT}",
+            "PATBM_BENCH_STATEMENTS_FILE": str(counter),
+            **extra_env,
+        },
     )
     runs: list[FlowRun] = []
+    profiler: Profiler | None = None
     try:
         proc.start(within=60)
         assert proc.proc is not None
+        profiler = Profiler.start_for(proc.proc.pid, first_seed)
         for seed, (count, pace) in enumerate(runs_plan, start=first_seed):
             first_update = len(fake.available_at)
             cpu_before = cpu_seconds(proc.proc.pid)
+            sql_before = _read_counter(proc.proc.pid, counter)
             people, _ = asyncio.run(_drive(fake, count, seed, pace))
             cpu_after = cpu_seconds(proc.proc.pid)
+            sql_after = _read_counter(proc.proc.pid, counter)
             available = sorted(fake.available_at.values())[first_update:]
             last = fake.last_reply_at
             seconds = last - available[0] if available and last is not None else 0.0
@@ -158,9 +176,13 @@ def run_flow(
                     ),
                     errors=[p.error for p in people if p.error][:3]
                     + ([f"patbm run log tail: {proc.log()[-600:]}"] if last is None else []),
+                    statements=_delta(sql_before, sql_after, 0),
+                    commits=_delta(sql_before, sql_after, 1),
                 )
             )
     finally:
+        if profiler is not None:
+            profiler.stop()
         try:
             if proc.proc is not None and proc.proc.poll() is None:
                 proc.terminate(within=30)
@@ -168,6 +190,24 @@ def run_flow(
             proc.ensure_stopped()
         fake.stop()
     return runs
+
+
+def _read_counter(pid: int, path: Path) -> tuple[int, int] | None:
+    """Statements and commits so far, asked of `patbm run` (bench/site/sitecustomize.py)."""
+    path.unlink(missing_ok=True)
+    os.kill(pid, signal.SIGUSR2)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            statements, commits = path.read_text().split()
+            return int(statements), int(commits)
+        except (OSError, ValueError):
+            time.sleep(0.01)
+    return None
+
+
+def _delta(before: tuple[int, int] | None, after: tuple[int, int] | None, i: int) -> int | None:
+    return after[i] - before[i] if before is not None and after is not None else None
 
 
 def _rows(
@@ -193,6 +233,12 @@ def _rows(
                 else None
             ),
             "peak_rss_mb": round(run.peak_rss_mb, 1) if run.peak_rss_mb else None,
+            "statements_per_update": (
+                round(run.statements / run.updates, 1) if run.statements and run.updates else None
+            ),
+            "commits_per_update": (
+                round(run.commits / run.updates, 1) if run.commits and run.updates else None
+            ),
         }
         # Throughput is judged at saturation (closed loop), latency at human pace: a closed loop
         # keeps N updates outstanding, so its mean latency is N / throughput (Little's law).

@@ -40,6 +40,8 @@ SHOWN = {
         "p50_ms",
         "p99_ms",
         "cpu_ms_per_update",
+        "statements_per_update",
+        "commits_per_update",
         "peak_rss_mb",
     ),
     "memory": ("peak_rss_mb",),
