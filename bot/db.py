@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from bot import sqlite_inline
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -45,7 +47,14 @@ POOL_RECYCLE_SECONDS = 1800
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        parsed = make_url(url)
+        connect_args, connect_kwargs = parsed.get_dialect()().create_connect_args(parsed)
+        make = sqlite_inline.creator(list(connect_args), {**connect_kwargs, "timeout": 30})
+
+        async def connect() -> Any:
+            return await make()
+
+        engine = create_async_engine(url, echo=echo, async_creator=connect)
         sync_engine: Engine = engine.sync_engine
         event.listen(sync_engine, "connect", _sqlite_pragmas)
         event.listen(sync_engine, "begin", _sqlite_begin_immediate)
