@@ -148,7 +148,8 @@ def run_flow(
     try:
         proc.start(within=60)
         assert proc.proc is not None
-        profiler = Profiler.start_for(proc.proc.pid, first_seed)
+        backend = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+        profiler = Profiler.start_for(proc.proc.pid, f"{backend}-{first_seed}")
         for seed, (count, pace) in enumerate(runs_plan, start=first_seed):
             first_update = len(fake.available_at)
             cpu_before = cpu_seconds(proc.proc.pid)
@@ -211,9 +212,16 @@ def _delta(before: tuple[int, int] | None, after: tuple[int, int] | None, i: int
 
 
 def _rows(
-    results: Results, backend: str, runs: list[FlowRun], baseline: float | None, limits: str
+    results: Results,
+    backend: str,
+    runs: list[FlowRun],
+    baseline: tuple[float | None, float | None],
+    limits: str,
 ) -> None:
+    """Table rows; `baseline` is the echo's (updates/s, CPU ms per update) from the same run."""
+    base_rate, base_cpu = baseline
     for run in runs:
+        cpu_ms = run.cpu_seconds * 1000 / run.updates if run.cpu_seconds and run.updates else None
         rate = run.updates / run.seconds if run.seconds > 0 else 0.0
         p50 = percentile(run.latencies, 0.50) * 1000
         p99 = percentile(run.latencies, 0.99) * 1000
@@ -226,12 +234,12 @@ def _rows(
             "p50_ms": round(p50, 1),
             "p99_ms": round(p99, 1),
             # At human pace the rate is what the residents offer, not what the bot can do.
-            "ratio_to_baseline": round(rate / baseline, 2) if baseline and not run.paced else None,
-            "cpu_ms_per_update": (
-                round(run.cpu_seconds * 1000 / run.updates, 2)
-                if run.cpu_seconds and run.updates
-                else None
+            "ratio_to_baseline": (
+                round(rate / base_rate, 2) if base_rate and not run.paced else None
             ),
+            "cpu_ms_per_update": round(cpu_ms, 2) if cpu_ms else None,
+            # The target: CPU per update within 3x the echo's (same run, same machine load).
+            "cpu_x_echo": round(cpu_ms / base_cpu, 2) if cpu_ms and base_cpu else None,
             "peak_rss_mb": round(run.peak_rss_mb, 1) if run.peak_rss_mb else None,
             "statements_per_update": (
                 round(run.statements / run.updates, 1) if run.statements and run.updates else None
@@ -247,8 +255,8 @@ def _rows(
             target = "p99 < 150 ms" if run.residents == 50 else ""
             met = p99 < 150 if target else None
         else:
-            target = "ratio ≥ 0.6"
-            met = baseline is not None and rate / baseline >= 0.6
+            target = "CPU/update ≤ 3× echo"
+            met = cpu_ms is not None and base_cpu is not None and cpu_ms <= 3 * base_cpu
         variant = f"{backend} n={run.residents}" + (" paced" if run.paced else "")
         row = Row(
             "report_flow",
@@ -274,7 +282,13 @@ def run_report_flow(
 ) -> None:
     """Closed-loop runs for each size, then `paced` residents at `pace` (0: none)."""
     baseline_row = results.find("baseline")
-    baseline = float(baseline_row.figures["updates_per_s"]) if baseline_row else None
+    baseline: tuple[float | None, float | None] = (None, None)
+    if baseline_row is not None:
+        cpu = baseline_row.figures.get("cpu_ms_per_update")
+        baseline = (
+            float(baseline_row.figures["updates_per_s"]),
+            float(cpu) if cpu is not None else None,
+        )
     key = new_key()
     peak: list[float] = []
     for backend in backends:

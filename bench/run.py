@@ -40,6 +40,7 @@ SHOWN = {
         "p50_ms",
         "p99_ms",
         "cpu_ms_per_update",
+        "cpu_x_echo",
         "statements_per_update",
         "commits_per_update",
         "peak_rss_mb",
