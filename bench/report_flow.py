@@ -35,6 +35,7 @@ from bench.common import (
     patbm_cli,
     peak_rss_mb,
     percentile,
+    system_cpu_seconds,
 )
 from bench.fakes import TimedFakeTelegram
 from bench.profiling import Profiler
@@ -63,6 +64,7 @@ class FlowRun:
     errors: list[str]
     statements: int | None = None
     commits: int | None = None
+    system_seconds: float | None = None
 
 
 async def _kelurahan_codes(database_url: str) -> list[str]:
@@ -153,9 +155,11 @@ def run_flow(
         for seed, (count, pace) in enumerate(runs_plan, start=first_seed):
             first_update = len(fake.available_at)
             cpu_before = cpu_seconds(proc.proc.pid)
+            sys_before = system_cpu_seconds(proc.proc.pid)
             sql_before = _read_counter(proc.proc.pid, counter)
             people, _ = asyncio.run(_drive(fake, count, seed, pace))
             cpu_after = cpu_seconds(proc.proc.pid)
+            sys_after = system_cpu_seconds(proc.proc.pid)
             sql_after = _read_counter(proc.proc.pid, counter)
             available = sorted(fake.available_at.values())[first_update:]
             last = fake.last_reply_at
@@ -179,6 +183,11 @@ def run_flow(
                     + ([f"patbm run log tail: {proc.log()[-600:]}"] if last is None else []),
                     statements=_delta(sql_before, sql_after, 0),
                     commits=_delta(sql_before, sql_after, 1),
+                    system_seconds=(
+                        sys_after - sys_before
+                        if sys_after is not None and sys_before is not None
+                        else None
+                    ),
                 )
             )
     finally:
@@ -238,6 +247,12 @@ def _rows(
                 round(rate / base_rate, 2) if base_rate and not run.paced else None
             ),
             "cpu_ms_per_update": round(cpu_ms, 2) if cpu_ms else None,
+            # Of which in the kernel (socket writes and reads, mostly).
+            "sys_ms_per_update": (
+                round(run.system_seconds * 1000 / run.updates, 2)
+                if run.system_seconds is not None and run.updates
+                else None
+            ),
             # The target: CPU per update within 3x the echo's (same run, same machine load).
             "cpu_x_echo": round(cpu_ms / base_cpu, 2) if cpu_ms and base_cpu else None,
             "peak_rss_mb": round(run.peak_rss_mb, 1) if run.peak_rss_mb else None,
