@@ -116,7 +116,11 @@ class Database:
 
     async def ping(self) -> bool:
         try:
-            async with self.engine.connect() as conn:
+            # On SQLite through the writer lock like every transaction: the statement begins
+            # with BEGIN IMMEDIATE, and SQLite runs in the loop's thread (bot/sqlite_inline.py),
+            # so a ping meeting another task's open transaction would wait in SQLite's busy
+            # handler with the whole loop, the other task included, stopped behind it.
+            async with self._writer, self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception:
             return False
