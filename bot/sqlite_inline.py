@@ -7,7 +7,7 @@ py-spy on `patbm run` (bench/README.md) put about a quarter of its CPU there, mo
 own work. The hop buys nothing here: in this process every transaction already waits its turn
 on one asyncio lock (bot/db.py, one writer at a time), and in WAL mode with
 `synchronous=NORMAL` a commit does not wait for the disk. So this connection calls sqlite3
-directly and returns.
+directly and returns, except for the commit, which writes the WAL (see `commit`).
 
 What blocks the loop now is SQLite itself: microseconds for a statement on cached pages; and,
 when ANOTHER process (a `patbm` CLI command) holds the write lock, the busy handler's wait until
@@ -66,6 +66,15 @@ class InlineConnection(aiosqlite.Connection):
         if self._connection is None:
             raise ValueError("Connection closed")
         return fn(*args, **kwargs)
+
+    async def commit(self) -> None:
+        # The one call of a transaction that writes to the disk (the WAL): on a busy disk a
+        # write() can wait for the kernel's writeback for tens of milliseconds. In a thread
+        # the loop meanwhile keeps its timers: inline, the delivery bench's sends bunched up
+        # behind such a wait and met Telegram's per-chat limit (429s). This process's next
+        # transaction still waits for it, on the writer lock (bot/db.py).
+        conn = self._conn
+        await asyncio.to_thread(conn.commit)
 
     async def in_thread(self, sql: str) -> list[Any]:
         """Run one statement in a worker thread (for the slow ones: a checkpoint's fsyncs)."""
