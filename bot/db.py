@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcon
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -17,8 +17,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
-
-from bot import sqlite_inline
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -47,14 +45,7 @@ POOL_RECYCLE_SECONDS = 1800
 
 def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
-        parsed = make_url(url)
-        connect_args, connect_kwargs = parsed.get_dialect()().create_connect_args(parsed)
-        make = sqlite_inline.creator(list(connect_args), {**connect_kwargs, "timeout": 30})
-
-        async def connect() -> Any:
-            return await make()
-
-        engine = create_async_engine(url, echo=echo, async_creator=connect)
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         sync_engine: Engine = engine.sync_engine
         event.listen(sync_engine, "connect", _sqlite_pragmas)
         event.listen(sync_engine, "begin", _sqlite_begin_immediate)
@@ -116,11 +107,7 @@ class Database:
 
     async def ping(self) -> bool:
         try:
-            # On SQLite through the writer lock like every transaction: the statement begins
-            # with BEGIN IMMEDIATE, and SQLite runs in the loop's thread (bot/sqlite_inline.py),
-            # so a ping meeting another task's open transaction would wait in SQLite's busy
-            # handler with the whole loop, the other task included, stopped behind it.
-            async with self._writer, self.engine.connect() as conn:
+            async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception:
             return False

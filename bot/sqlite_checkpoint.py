@@ -51,8 +51,7 @@ async def checkpoint(db: Database) -> None:
         # cannot checkpoint anyway.
         raw = await conn.get_raw_connection()
         driver: Any = raw.driver_connection
-        # In a thread: this is the one statement that waits for the disk (bot/sqlite_inline.py).
-        await driver.in_thread("PRAGMA wal_checkpoint(PASSIVE)")
+        await driver.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
 
 async def run(db: Database, stopping: asyncio.Event, every: float = EVERY_SECONDS) -> None:
