@@ -13,7 +13,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, Results, Row, cpu_seconds, peak_rss_mb, python_env
+from bench.common import (
+    ROOT,
+    Results,
+    Row,
+    cpu_seconds,
+    peak_rss_mb,
+    python_env,
+    system_cpu_seconds,
+)
 from bench.fakes import TimedFakeTelegram
 
 CHATS = 100
@@ -42,6 +50,8 @@ def run_baseline(results: Results, *, updates: int) -> Row:
                 )
             deadline = time.monotonic() + 60 + updates / 20
             cpu_start: float | None = None
+            sys_start: float | None = None
+            sys_end: float | None = None
             while fake.replies_seen < updates:
                 if proc.poll() is not None:
                     raise RuntimeError(f"echo bot exited:\n{log_path.read_text()}")
@@ -49,8 +59,10 @@ def run_baseline(results: Results, *, updates: int) -> Row:
                     raise RuntimeError(f"echo bot answered {fake.replies_seen} of {updates}")
                 if cpu_start is None and fake.first_get_updates is not None:
                     cpu_start = cpu_seconds(proc.pid)
+                    sys_start = system_cpu_seconds(proc.pid)
                 time.sleep(0.05)
             cpu_end = cpu_seconds(proc.pid)
+            sys_end = system_cpu_seconds(proc.pid)
             rss = peak_rss_mb(proc.pid)
             proc.send_signal(signal.SIGTERM)
             proc.wait(30)
@@ -71,6 +83,11 @@ def run_baseline(results: Results, *, updates: int) -> Row:
                 "seconds": round(elapsed, 3),
                 "updates_per_s": round(updates / elapsed, 1),
                 "cpu_ms_per_update": round(cpu_ms, 2) if cpu_ms else None,
+                "sys_ms_per_update": (
+                    round((sys_end - sys_start) * 1000 / updates, 2)
+                    if sys_start is not None and sys_end is not None
+                    else None
+                ),
                 "peak_rss_mb": round(rss, 1) if rss else None,
             },
             note="python-telegram-bot Application + MessageHandler echo, run_polling",

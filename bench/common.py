@@ -177,6 +177,15 @@ def new_key() -> str:
     return Fernet.generate_key().decode()
 
 
+def system_cpu_seconds(pid: int) -> float | None:
+    """System (kernel) CPU time the process has used so far: syscalls such as socket writes."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[12]) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time the process has used so far; None when /proc cannot tell."""
     try:

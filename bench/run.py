@@ -31,7 +31,13 @@ DEFAULT_JSON = ROOT / "bench" / "results" / "latest.json"
 
 # The figures each benchmark's table line shows (all are in the JSON).
 SHOWN = {
-    "baseline": ("updates", "updates_per_s", "cpu_ms_per_update", "peak_rss_mb"),
+    "baseline": (
+        "updates",
+        "updates_per_s",
+        "cpu_ms_per_update",
+        "sys_ms_per_update",
+        "peak_rss_mb",
+    ),
     "report_flow": (
         "completed",
         "updates",
@@ -40,6 +46,10 @@ SHOWN = {
         "p50_ms",
         "p99_ms",
         "cpu_ms_per_update",
+        "sys_ms_per_update",
+        "cpu_x_echo",
+        "statements_per_update",
+        "commits_per_update",
         "peak_rss_mb",
     ),
     "memory": ("peak_rss_mb",),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from datetime import datetime, timedelta
@@ -62,7 +63,7 @@ def _new_case(
     kelurahan: Area,
     *,
     reference: str,
-    pin: str,
+    pin_hash: str,
     channel: str,
     reporter_user_id: str,
     chat_id: str,
@@ -76,7 +77,7 @@ def _new_case(
     darurat = bool(draft.get("danger"))
     return Case(
         reference=reference,
-        pin_hash=hash_pin(reference, pin),
+        pin_hash=pin_hash,
         submission_key=submission_key,
         status=CaseStatus.BARU,
         priority=CasePriority.DARURAT if darurat else CasePriority.BIASA,
@@ -155,11 +156,14 @@ async def create_case(
         reference = make_reference(prefix)
         if await session.scalar(select(Case.id).where(Case.reference == reference)) is not None:
             continue
+        # PBKDF2 takes milliseconds of CPU by design; in a thread (hashlib releases the GIL)
+        # the event loop meanwhile serves the other chats' sends and answers.
+        pin_hash = await asyncio.to_thread(hash_pin, reference, pin)
         case = _new_case(
             draft,
             kelurahan,
             reference=reference,
-            pin=pin,
+            pin_hash=pin_hash,
             channel=channel,
             reporter_user_id=reporter_user_id,
             chat_id=chat_id,

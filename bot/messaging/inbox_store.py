@@ -93,20 +93,22 @@ async def store_and_lease(
             }
         )
     dialect = session.bind.dialect.name if session.bind is not None else ""
+    table: Any = InboxUpdate.__table__
     if dialect == "postgresql":
-        statement: Any = pg_insert(InboxUpdate).values(values)
+        statement: Any = pg_insert(table)
     elif dialect == "sqlite":
-        statement = sqlite_insert(InboxUpdate).values(values)
+        statement = sqlite_insert(table)
     else:  # pragma: no cover - only the two supported databases
         raise RuntimeError(f"unsupported database {dialect}")
+    # One statement with the rows as parameters (executemany; SQLAlchemy sends it as one
+    # multi-row INSERT, "insertmanyvalues"), not `.values(rows)`: a statement built with its
+    # rows in it is compiled again for every batch (SQLAlchemy cannot cache it).
     statement = statement.on_conflict_do_nothing(index_elements=["channel", "update_key"])
-    inserted = (
-        await session.execute(
-            statement.returning(
-                InboxUpdate.id, InboxUpdate.update_key, InboxUpdate.chat_key, InboxUpdate.attempts
-            )
-        )
-    ).all()
+    statement = statement.returning(
+        table.c.id, table.c.update_key, table.c.chat_key, table.c.attempts
+    )
+    connection = await session.connection()
+    inserted = [tuple(row) for row in (await connection.execute(statement, values)).all()]
     per_chat = Counter(chat_key for _, _, chat_key, _ in inserted)
     payloads = {update_key: payload for update_key, _, payload in updates}
     leased_rows = [
