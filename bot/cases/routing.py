@@ -18,6 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import routing_rules as rules
+from bot.cases.deadlines import accept_deadline
+from bot.cases.duplicates import link_possible_duplicate
 from bot.cases.lifecycle import Actor, record_event, transition
 from bot.cases.notify import coordinators_of, dinas_staff, notify_staff, reachable_ids
 from bot.cases.texts import assignment_reply, darurat_alert_reply
@@ -35,17 +37,6 @@ ASSIGN_EVENT_KINDS = ("assigned", "reassigned")
 class Candidate:
     staff: Staff
     reason: str  # a code: kader_least_load, backup, next_kader, coordinator, dinas
-
-
-def accept_deadline(case: Case, now: datetime, settings: Settings) -> datetime:
-    """When an assignment made `now` must be accepted by.
-
-    The escalation rules own deadlines (`bot.escalation.ladder.accept_deadline`: working hours with
-    holidays; darurat: wall-clock minutes); imported here lazily because escalation imports us.
-    """
-    from bot.escalation.ladder import accept_deadline as planned
-
-    return planned(case, now, settings)
 
 
 async def open_case_counts(session: AsyncSession, staff_ids: list[int]) -> dict[int, int]:
@@ -208,8 +199,6 @@ async def route_new_case(
         await assign(session, case, candidate, now, settings)
     if case.priority == CasePriority.DARURAT:
         await alert_darurat(session, case, now)
-    from bot.cases.duplicates import link_possible_duplicate
-
     await link_possible_duplicate(session, case, now)
 
 

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.cases import routing
 from bot.cases.authz import AccessDenied, Action, deny, require, status_allows
 from bot.cases.buttons import CaseVerb, case_button
+from bot.cases.deadlines import refresh_deadline
 from bot.cases.lifecycle import Actor, CaseNotFound, WrongState, record_event, transition
 from bot.cases.notify import dinas_staff, notify_reporter, notify_staff
 from bot.cases.routing import kelurahan_name
 from bot.cases.texts import detail_text
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
-from bot.escalation.ladder import refresh_deadline
 from bot.messaging.messages import Option, Reply
 from models import Case, CaseStatus, Staff
 

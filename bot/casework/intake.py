@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.deadlines import refresh_deadline
 from bot.cases.duplicates import link_possible_duplicate
 from bot.cases.lifecycle import Actor, transition
 from bot.cases.routing import (
@@ -29,7 +30,6 @@ from bot.cases.routing import (
 )
 from bot.casework.creation import create_case
 from bot.core.settings import Settings
-from bot.escalation.ladder import refresh_deadline
 from models import Case, CasePriority, CaseSource, CaseStatus, Staff, StaffRole
 
 # Who records cases in chat; the Dinas and admins report as anyone does.

@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import duplicates, routing
 from bot.cases.authz import Action, require
+from bot.cases.deadlines import refresh_deadline
 from bot.cases.lifecycle import InvalidTarget, WrongState, transition
 from bot.cases.notify import notify_staff
 from bot.casework.actions import expect_status
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
-from bot.escalation.ladder import refresh_deadline
 from bot.messaging.messages import Reply
 from models import Case, CaseStatus, Staff, StaffRole
 

@@ -15,12 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.buttons import CaseVerb, case_button
+from bot.cases.deadlines import refresh_deadline
 from bot.cases.lifecycle import Actor, record_event
 from bot.cases.notify import coordinators_of, notify_staff
 from bot.cases.routing import route_to_next
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
-from bot.escalation.ladder import refresh_deadline
 from bot.messaging.messages import Option, Reply
 from models import Case, CaseStatus, OutboxMessage, Staff
 

@@ -23,6 +23,15 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import routing_rules as rules
+from bot.cases.deadlines import (
+    LEVEL_COORDINATOR,
+    LEVEL_DINAS,
+    LEVEL_NEXT_CADRE,
+    RETRY_AFTER,
+    accept_misses_of,
+    fits,
+    next_deadline,
+)
 from bot.cases.lifecycle import TransitionNotAllowed, allowed
 from bot.cases.texts import assignment_reply
 from bot.cases.worktime import WorkCalendar
@@ -38,23 +47,13 @@ from bot.escalation.batch_data import (
     StaffRecord,
     load_batch,
 )
-from bot.escalation.ladder import (
-    LEVEL_COORDINATOR,
-    LEVEL_DINAS,
-    LEVEL_NEXT_CADRE,
-    RETRY_AFTER,
-    SweepResult,
-    accept_misses_of,
-    fits,
-    handle_cases,
-    next_deadline,
-)
 from bot.escalation.notice_groups import Notice, outbox_rows
 from bot.escalation.notices import (
     dinas_escalation_reply,
     referral_reminder_reply,
     update_reminder_reply,
 )
+from bot.escalation.per_case import SweepResult, handle_cases
 from bot.escalation.writes import WRITTEN, insert_events, update_cases
 from bot.messaging.messages import Reply
 from models import (

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.escalation.ladder import LEVEL_DINAS
+from bot.cases.deadlines import LEVEL_DINAS
 from models import Area, Case, CaseStatus, Staff
 from models.case import OPEN_CASE, OPEN_STATUSES
 

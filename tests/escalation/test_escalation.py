@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from bot.cases.deadlines import refresh_deadline
 from bot.cases.lifecycle import Actor, transition
 from bot.core.app import App
 from bot.core.clock import FixedClock
-from bot.escalation.ladder import refresh_deadline, sweep
+from bot.escalation.ladder import sweep
 from models import Case, CaseEvent, CaseStatus, OutboxMessage, Staff
 from tests.support.casework_fixtures import World, build_world, get_case, report
 
@@ -250,7 +251,7 @@ async def test_a_failed_bulk_write_falls_back_to_one_case_at_a_time(
     first_assignee = (await get_case(app, good)).assignee_id
     from bot.cases.routing import route_to_next as original
     from bot.escalation import batch as escalation_batch
-    from bot.escalation import ladder as escalation
+    from bot.escalation import per_case
 
     async def broken_write(*args: object) -> None:
         raise RuntimeError("bulk write failed")
@@ -261,7 +262,7 @@ async def test_a_failed_bulk_write_falls_back_to_one_case_at_a_time(
         return await original(session, case, now, settings, reason)
 
     monkeypatch.setattr(escalation_batch, "_write", broken_write)
-    monkeypatch.setattr(escalation, "route_to_next", flaky)
+    monkeypatch.setattr(per_case, "route_to_next", flaky)
     result = await sweep(app, wib(2026, 11, 23, 13))
     # The per-case path still isolates its own failures, one savepoint per case.
     assert result.errors == 1 and result.reassigned == 1

@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.admin.staff import add_staff
+from bot.cases.deadlines import LEVEL_DINAS
 from bot.core.app import App
 from bot.core.clock import FixedClock
-from bot.escalation.ladder import LEVEL_DINAS
 from bot.reporting.digest import MAX_LISTED, digest_text_for, run_digests
 from bot.reporting.digest_chart import chart_data
 from models import CaseStatus, OutboxMessage, Staff

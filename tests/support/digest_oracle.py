@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.deadlines import LEVEL_DINAS
 from bot.cases.texts import status_label
 from bot.cases.vocabulary import CATEGORIES
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
-from bot.escalation.ladder import LEVEL_DINAS
 from bot.reporting.digest import MAX_LISTED
 from models import Area, AreaLevel, Case, CaseStatus, Staff, StaffRole
 from models.case import OPEN_STATUSES

@@ -44,7 +44,7 @@ _SWEEP_WORDS = {
 
 
 def job_outcome(result: object) -> str:
-    from bot.escalation.ladder import SweepResult
+    from bot.escalation.per_case import SweepResult
 
     if not isinstance(result, SweepResult):
         return str(result)

@@ -105,7 +105,7 @@ async def run_job_command(app: App, job: str, at: str | None) -> int:
         if senders:
             await _close_senders(senders)
     print(f"{job} as of {now.isoformat()}: {result}")
-    from bot.escalation.ladder import SweepResult
+    from bot.escalation.per_case import SweepResult
     from bot.messaging.delivery import DeliveryResult
 
     if isinstance(result, DeliveryResult) and (result.failed or result.errors):
