@@ -223,7 +223,7 @@ async def test_a_failing_case_does_not_block_the_others(
     await build_world(app)
     bad = await report(app)
     good = await report(app)
-    from bot.escalation import batch as escalation_batch
+    from bot.escalation import batch_plan as escalation_batch
 
     original = escalation_batch._accept_missed
 
