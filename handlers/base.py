@@ -82,10 +82,22 @@ FLOWS: dict[str, Handler] = {}
 STAFF_COMMANDS: set[str] = set()
 
 
+class DuplicateHandler(Exception):
+    """Two handlers claim one command, button prefix or flow: refused when the bot starts."""
+
+
+def _claim(table: dict[str, Handler], key: str, handler: Handler, what: str) -> None:
+    # Import order must never decide which of two handlers wins.
+    owner = table.get(key)
+    if owner is not None and owner is not handler:
+        raise DuplicateHandler(f"{what} {key!r}: {owner.__module__} and {handler.__module__}")
+    table[key] = handler
+
+
 def command(*names: str, staff_only: bool = False) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         for name in names:
-            COMMANDS[name.lower()] = handler
+            _claim(COMMANDS, name.lower(), handler, "command")
             if staff_only:
                 STAFF_COMMANDS.add(name.lower())
         return handler
@@ -96,7 +108,7 @@ def command(*names: str, staff_only: bool = False) -> Callable[[Handler], Handle
 def option_prefix(*prefixes: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         for prefix in prefixes:
-            OPTION_PREFIXES[prefix] = handler
+            _claim(OPTION_PREFIXES, prefix, handler, "button prefix")
         return handler
 
     return register
@@ -104,7 +116,7 @@ def option_prefix(*prefixes: str) -> Callable[[Handler], Handler]:
 
 def flow(name: str) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
-        FLOWS[name] = handler
+        _claim(FLOWS, name, handler, "flow")
         return handler
 
     return register

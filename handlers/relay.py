@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.cases.authz import AccessDenied
+from bot.cases.authz import AccessDenied, actor_for, deny
 from bot.cases.notify import is_reporter
 from bot.casework.relay import RelayUnavailable, reporter_answer, stop_relay
 from handlers.base import Turn, command, flow, option_prefix
@@ -20,8 +20,6 @@ async def relay_button(turn: Turn) -> None:
     if case is None or not is_reporter(case, turn.inbound.channel, turn.inbound.user_id):
         # Someone else's message: nothing happens, and it is not said whose case it is.
         if case is not None:
-            from bot.cases.authz import actor_for, deny
-
             deny(
                 turn.session,
                 case,
