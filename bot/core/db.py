@@ -1,4 +1,9 @@
-"""Async engine and sessions. One service call is one transaction: `async with db.transaction() as s`."""
+"""Async engine and sessions: `async with db.transaction() as s`.
+
+The unit of work is one turn (one handled update: bot/runtime/dispatch.py) or one sweep batch
+(bot/escalation/batch.py), not one service call: services take the caller's session and never
+commit, so a turn's case changes, events and outbox rows commit together or not at all.
+"""
 
 from __future__ import annotations
 
