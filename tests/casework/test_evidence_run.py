@@ -17,8 +17,9 @@ from bot.core.db import Database
 from models import Case, CaseEvidence, ChatIdentity
 from tests.cases.test_routing_e2e import Driver
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.e2e_helpers import PatbmProcess, eventually
+from tests.support.e2e_helpers import PatbmProcess
 from tests.support.report_support import KEC_TELANAIPURA, KEL_SIMPANG_IV_SIPIN
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,7 @@ from models import InboxUpdate, OutboxMessage
 from tests.fakes import whatsapp_payloads as p
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
-from tests.support.e2e_helpers import PatbmProcess, eventually
+from tests.support.e2e_helpers import PatbmProcess
 from tests.support.edge_fuzz_support import (
     broken_telegram_body,
     fresh,
@@ -37,6 +37,7 @@ from tests.support.edge_fuzz_support import (
     whatsapp_payload,
 )
 from tests.support.factories import jambi
+from tests.support.waiting import eventually
 from tests.support.whatsapp_support import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN
 
 pytestmark = pytest.mark.slow

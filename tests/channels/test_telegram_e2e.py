@@ -15,8 +15,9 @@ from bot.admin.staff import add_staff
 from bot.core.db import Database
 from models import Case, ChatIdentity, InboxUpdate, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.e2e_helpers import PatbmProcess, TelegramUser, eventually
+from tests.support.e2e_helpers import PatbmProcess, TelegramUser
 from tests.support.factories import KELURAHAN, jambi
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from bot.core import sqlite_checkpoint
 from bot.core.app import App
 from bot.core.db import Database
-from tests.support.outbox_support import eventually
+from tests.support.waiting import eventually
 
 
 async def test_commits_stop_checkpointing_and_the_task_does_it(

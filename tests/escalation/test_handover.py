@@ -19,8 +19,9 @@ from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
 from bot.runtime.wiring import DELIVERY_HOOKS
 from models import InboxUpdate, OutboxMessage
-from tests.support.e2e_helpers import echo_dispatch, eventually
+from tests.support.e2e_helpers import echo_dispatch
 from tests.support.outbox_support import FakeSender
+from tests.support.waiting import eventually
 
 CHANNEL = "handchan"
 LEASE = timedelta(seconds=60)

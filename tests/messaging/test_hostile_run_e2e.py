@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from bot.core.db import Database
 from models import InboxUpdate, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.e2e_helpers import PatbmProcess, eventually
+from tests.support.e2e_helpers import PatbmProcess
 from tests.support.factories import jambi
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,8 @@ from bot.messaging.inbox_claim import claim
 from bot.messaging.inbox_store import store
 from bot.messaging.messages import Inbound
 from models import InboxUpdate, OutboxMessage
-from tests.support.e2e_helpers import echo_dispatch, eventually
+from tests.support.e2e_helpers import echo_dispatch
+from tests.support.waiting import eventually
 
 CHANNEL = "testchan"
 

@@ -17,7 +17,8 @@ from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, S
 from bot.runtime.wiring import DELIVERY_HOOKS
 from models import CaseEvent, OutboxMessage
 from tests.support.casework_fixtures import build_world, get_case, report
-from tests.support.outbox_support import FakeSender, eventually, queue, unlimited
+from tests.support.outbox_support import FakeSender, queue, unlimited
+from tests.support.waiting import eventually
 
 
 async def rows(app: App) -> list[OutboxMessage]:

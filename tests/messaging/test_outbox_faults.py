@@ -22,7 +22,8 @@ from bot.runtime.wiring import DELIVERY_HOOKS
 from models import OutboxMessage
 from tests.conftest import START
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.outbox_support import FastClock, eventually, queue
+from tests.support.outbox_support import FastClock, queue
+from tests.support.waiting import eventually
 
 CHATS = [str(2001 + n) for n in range(6)]
 PER_CHAT = 5

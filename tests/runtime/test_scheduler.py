@@ -19,7 +19,8 @@ from bot.runtime import scheduler as scheduler_module
 from bot.runtime.scheduler import build_scheduler, cleanup, run_job, shutdown, start
 from bot.runtime.wiring import DELIVERY_HOOKS
 from models import Conversation, InboxUpdate, OutboxMessage
-from tests.support.outbox_support import FakeSender, eventually, unlimited
+from tests.support.outbox_support import FakeSender, unlimited
+from tests.support.waiting import eventually
 
 
 async def test_jobs_and_their_triggers(app: App) -> None:

@@ -11,7 +11,7 @@
 - `TelegramUser(fake, database_url, user_id)`: a person chatting with `patbm run` through the fake
   (`await user.text(..)`, `await user.press(..)`), each call waiting until handled and answered.
 - `create_schema_sync(database_url)`: the schema for a file database a subprocess will use.
-- `eventually(async_predicate, within=..)`: bounded short polling for an async condition (DB state).
+- `eventually` (tests/support/waiting.py): bounded short polling for a condition (DB state).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from bot.messaging.sending import Sender
 from models import ChatIdentity, InboxUpdate, OutboxMessage
 from tests.conftest import TEST_KEY
 from tests.fakes.telegram_api import FakeTelegram, free_port
+from tests.support.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -97,19 +98,6 @@ async def deliver_all(app: App, sender: Sender) -> int:
             row.platform_message_id = result.platform_message_id
             row.sent_at = app.clock.now()
     return len(rows)
-
-
-async def eventually(
-    condition: Callable[[], Awaitable[bool]], *, within: float = 60.0, what: str = "condition"
-) -> None:
-    """Await an async predicate until it holds (short polls, bounded)."""
-    deadline = time.monotonic() + within
-    while True:
-        if await condition():
-            return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not reached in {within}s")
-        await asyncio.sleep(0.05)
 
 
 def create_schema_sync(database_url: str) -> None:

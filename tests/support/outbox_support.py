@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import itertools
 import time
 from collections.abc import Callable
@@ -99,20 +98,3 @@ async def queue(
                     now=now,
                     kind=kind,
                 )
-
-
-async def eventually(
-    condition: Callable[[], object], within: float = 30.0, step: float = 0.01
-) -> None:
-    """Poll `condition` (sync or async) until true; TimeoutError after `within` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = condition()
-        if inspect.isawaitable(value):
-            value = await value
-        if value:
-            return
-        if loop.time() > deadline:
-            raise TimeoutError(f"condition not met within {within}s")
-        await asyncio.sleep(step)
