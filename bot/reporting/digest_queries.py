@@ -122,12 +122,28 @@ def scope_counts(per_kecamatan: dict[str, ScopeCounts], kecamatan_code: str | No
 
 
 async def _listed(session: AsyncSession, *conditions: ColumnElement[bool]) -> list[ListedCase]:
+    # The cases listed are open, and few: find them first (the partial index of open cases), then
+    # take the oldest. As one query ordered by created_at with a LIMIT, PostgreSQL walked the
+    # period index (ix_cases_created) up from the oldest of a million cases, mostly closed ones:
+    # about 100 ms a list, 5 s of a morning's digests.
+    matching = (
+        select(Case.id, Case.reference, Case.kelurahan_code, Case.created_at, Case.assignee_id)
+        .where(OPEN_CASE, *conditions)
+        .cte("matching")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
     rows = await session.execute(
-        select(Case.reference, Case.kelurahan_code, Area.name, Case.created_at, Staff.name)
-        .outerjoin(Area, Area.code == Case.kelurahan_code)
-        .outerjoin(Staff, Staff.id == Case.assignee_id)
-        .where(*conditions)
-        .order_by(Case.created_at, Case.id)
+        select(
+            matching.c.reference,
+            matching.c.kelurahan_code,
+            Area.name,
+            matching.c.created_at,
+            Staff.name,
+        )
+        .select_from(matching)
+        .outerjoin(Area, Area.code == matching.c.kelurahan_code)
+        .outerjoin(Staff, Staff.id == matching.c.assignee_id)
+        .order_by(matching.c.created_at, matching.c.id)
         .limit(MAX_LISTED)
     )
     return [
