@@ -21,7 +21,6 @@ import random
 import signal
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from bench.common import (
@@ -34,10 +33,10 @@ from bench.common import (
     new_key,
     patbm_cli,
     peak_rss_mb,
-    percentile,
     system_cpu_seconds,
 )
 from bench.fakes import TimedFakeTelegram
+from bench.flow_figures import FlowRun, add_rows
 from bench.profiling import Profiler
 from bench.residents import HUMAN_PACE, Driver, Pace, Resident
 
@@ -49,22 +48,6 @@ SITE = ROOT / "bench" / "site"
 
 # (number of residents, their pace); no pace = a closed loop without think time.
 Plan = list[tuple[int, Pace | None]]
-
-
-@dataclass
-class FlowRun:
-    residents: int
-    paced: bool
-    completed: int
-    updates: int
-    seconds: float
-    latencies: list[float]
-    peak_rss_mb: float | None
-    cpu_seconds: float | None
-    errors: list[str]
-    statements: int | None = None
-    commits: int | None = None
-    system_seconds: float | None = None
 
 
 async def _kelurahan_codes(database_url: str) -> list[str]:
@@ -220,72 +203,6 @@ def _delta(before: tuple[int, int] | None, after: tuple[int, int] | None, i: int
     return after[i] - before[i] if before is not None and after is not None else None
 
 
-def _rows(
-    results: Results,
-    backend: str,
-    runs: list[FlowRun],
-    baseline: tuple[float | None, float | None],
-    limits: str,
-) -> None:
-    """Table rows; `baseline` is the echo's (updates/s, CPU ms per update) from the same run."""
-    base_rate, base_cpu = baseline
-    for run in runs:
-        cpu_ms = run.cpu_seconds * 1000 / run.updates if run.cpu_seconds and run.updates else None
-        rate = run.updates / run.seconds if run.seconds > 0 else 0.0
-        p50 = percentile(run.latencies, 0.50) * 1000
-        p99 = percentile(run.latencies, 0.99) * 1000
-        figures: dict[str, object] = {
-            "residents": run.residents,
-            "completed": run.completed,
-            "updates": run.updates,
-            "seconds": round(run.seconds, 2),
-            "updates_per_s": round(rate, 1),
-            "p50_ms": round(p50, 1),
-            "p99_ms": round(p99, 1),
-            # At human pace the rate is what the residents offer, not what the bot can do.
-            "ratio_to_baseline": (
-                round(rate / base_rate, 2) if base_rate and not run.paced else None
-            ),
-            "cpu_ms_per_update": round(cpu_ms, 2) if cpu_ms else None,
-            # Of which in the kernel (socket writes and reads, mostly).
-            "sys_ms_per_update": (
-                round(run.system_seconds * 1000 / run.updates, 2)
-                if run.system_seconds is not None and run.updates
-                else None
-            ),
-            # The target: CPU per update within 3x the echo's (same run, same machine load).
-            "cpu_x_echo": round(cpu_ms / base_cpu, 2) if cpu_ms and base_cpu else None,
-            "peak_rss_mb": round(run.peak_rss_mb, 1) if run.peak_rss_mb else None,
-            "statements_per_update": (
-                round(run.statements / run.updates, 1) if run.statements and run.updates else None
-            ),
-            "commits_per_update": (
-                round(run.commits / run.updates, 1) if run.commits and run.updates else None
-            ),
-        }
-        # Throughput is judged at saturation (closed loop), latency at human pace: a closed loop
-        # keeps N updates outstanding, so its mean latency is N / throughput (Little's law).
-        met: bool | None
-        if run.paced:
-            target = "p99 < 150 ms" if run.residents == 50 else ""
-            met = p99 < 150 if target else None
-        else:
-            target = "CPU/update ≤ 3× echo"
-            met = cpu_ms is not None and base_cpu is not None and cpu_ms <= 3 * base_cpu
-        variant = f"{backend} n={run.residents}" + (" paced" if run.paced else "")
-        row = Row(
-            "report_flow",
-            variant + ("" if limits == "raised" else f" limits={limits}"),
-            figures,
-            target=target,
-            met=(met and run.completed == run.residents)
-            if limits == "raised" and met is not None
-            else None,
-            note="; ".join(run.errors),
-        )
-        results.add(row)
-
-
 def run_report_flow(
     results: Results,
     *,
@@ -319,7 +236,7 @@ def run_report_flow(
                 prepare_database(url, env, workdir)
                 runs_plan: Plan = [(n, None) for n in sizes] + ([(paced, pace)] if paced else [])
                 runs = run_flow(url, workdir, runs_plan, UNLIMITED, key)
-                _rows(results, backend, runs, baseline, "raised")
+                add_rows(results, backend, runs, baseline, "raised")
                 peak += [r.peak_rss_mb for r in runs if r.peak_rss_mb]
                 if with_telegram_limits and backend == backends[0]:
                     # New residents (other chat ids), a new process with the default limits.
@@ -331,7 +248,7 @@ def run_report_flow(
                         key,
                         first_seed=len(runs_plan) + 1,
                     )
-                    _rows(results, backend, limited, baseline, "telegram")
+                    add_rows(results, backend, limited, baseline, "telegram")
             except Exception as exc:
                 results.skipped[f"report_flow {backend}"] = f"{type(exc).__name__}: {exc}"[:800]
             finally:
