@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from telegram import Bot
 
-from bot.channels.telegram.sender import TelegramSender, build_bot
+from bot.channels.telegram.sender import TelegramSender
 from bot.core.app import App
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.limits import RateLimiter
@@ -22,7 +22,7 @@ from bot.runtime.wiring import DELIVERY_HOOKS
 from models import OutboxMessage
 from tests.conftest import START
 from tests.fakes.telegram_api import FakeTelegram
-from tests.support.outbox_support import FastClock, queue
+from tests.support.outbox_support import FastClock, queue, telegram_bot
 from tests.support.waiting import eventually
 
 CHATS = [str(2001 + n) for n in range(6)]
@@ -39,15 +39,8 @@ def fake() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 async def bot(fake: FakeTelegram, app: App) -> AsyncIterator[Bot]:
-    configured = app.settings.model_copy(
-        update={"telegram_token": fake.token_secret, "telegram_api_url": fake.api_url}
-    )
-    telegram_bot = build_bot(configured, read_timeout=0.5)
-    await telegram_bot.initialize()
-    try:
-        yield telegram_bot
-    finally:
-        await telegram_bot.shutdown()
+    async with telegram_bot(fake, app, read_timeout=0.5) as configured:
+        yield configured
 
 
 def max_in_window(times: list[float], window: float) -> int:

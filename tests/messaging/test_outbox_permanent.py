@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select, update
 from telegram import Bot
 
-from bot.channels.telegram.sender import TelegramSender, build_bot
+from bot.channels.telegram.sender import TelegramSender
 from bot.core.app import App
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.messages import Reply
@@ -21,7 +21,7 @@ from bot.runtime.wiring import DELIVERY_HOOKS
 from models import CaseEvent, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.casework_fixtures import build_world, get_case, report
-from tests.support.outbox_support import unlimited
+from tests.support.outbox_support import telegram_bot, unlimited
 
 
 @pytest.fixture
@@ -32,15 +32,8 @@ def fake() -> Iterator[FakeTelegram]:
 
 @pytest.fixture
 async def bot(fake: FakeTelegram, app: App) -> AsyncIterator[Bot]:
-    configured = app.settings.model_copy(
-        update={"telegram_token": fake.token_secret, "telegram_api_url": fake.api_url}
-    )
-    telegram_bot = build_bot(configured, read_timeout=2.0)
-    await telegram_bot.initialize()
-    try:
-        yield telegram_bot
-    finally:
-        await telegram_bot.shutdown()
+    async with telegram_bot(fake, app, read_timeout=2.0) as configured:
+        yield configured
 
 
 def worker(app: App, bot: Bot) -> DeliveryWorker:

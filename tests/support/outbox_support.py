@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from telegram import Bot
+
+from bot.channels.telegram.sender import build_bot
 from bot.core.app import App
 from bot.core.clock import Clock
 from bot.core.db import Database
@@ -16,6 +20,7 @@ from bot.messaging.limits import RateLimiter
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
 from bot.messaging.sending import SendResult
+from tests.fakes.telegram_api import FakeTelegram
 
 
 @dataclass
@@ -98,3 +103,17 @@ async def queue(
                     now=now,
                     kind=kind,
                 )
+
+
+@contextlib.asynccontextmanager
+async def telegram_bot(fake: FakeTelegram, app: App, *, read_timeout: float) -> AsyncIterator[Bot]:
+    """The real python-telegram-bot Bot, pointed at the fake Bot API, initialised and shut down."""
+    configured = app.settings.model_copy(
+        update={"telegram_token": fake.token_secret, "telegram_api_url": fake.api_url}
+    )
+    bot = build_bot(configured, read_timeout=read_timeout)
+    await bot.initialize()
+    try:
+        yield bot
+    finally:
+        await bot.shutdown()
