@@ -44,6 +44,21 @@ def expect_status(case: Case, action: Action) -> None:
         raise WrongState(case.reference, case.status)
 
 
+def permit(
+    session: AsyncSession,
+    staff: Staff | None,
+    case: Case,
+    action: Action,
+    now: datetime,
+    channel: str | None,
+) -> Actor:
+    """The actor, when this person may take `action` and the case's status allows it; else
+    AccessDenied (the attempt recorded) or WrongState."""
+    actor = require(session, staff, case, action, now, channel)
+    expect_status(case, action)
+    return actor
+
+
 def _clean(text: str) -> str:
     return text.strip()[:MAX_TEXT]
 
@@ -75,8 +90,7 @@ async def accept(
     settings: Settings,
     channel: str | None,
 ) -> None:
-    actor = require(session, staff, case, Action.ACCEPT, now, channel)
-    expect_status(case, Action.ACCEPT)
+    actor = permit(session, staff, case, Action.ACCEPT, now, channel)
     transition(session, case, S.DITERIMA, actor, now, kind="accepted")
     refresh_deadline(case, now, settings)
     t = Translator(case.language)
@@ -107,8 +121,7 @@ async def decline(
     channel: str | None,
 ) -> Staff | None:
     """The offered person declines (with a reason); the case moves on. Returns the next person."""
-    actor = require(session, staff, case, Action.DECLINE, now, channel)
-    expect_status(case, Action.DECLINE)
+    actor = permit(session, staff, case, Action.DECLINE, now, channel)
     record_event(
         session,
         case,
@@ -130,8 +143,7 @@ async def add_note(
     settings: Settings,
     channel: str | None,
 ) -> None:
-    actor = require(session, staff, case, Action.NOTE, now, channel)
-    expect_status(case, Action.NOTE)
+    actor = permit(session, staff, case, Action.NOTE, now, channel)
     record_event(session, case, "note", actor, now, note=_clean(text))
     case.updated_at = now
     refresh_deadline(case, now, settings)
@@ -145,8 +157,7 @@ async def mark_handling(
     settings: Settings,
     channel: str | None,
 ) -> None:
-    actor = require(session, staff, case, Action.HANDLE, now, channel)
-    expect_status(case, Action.HANDLE)
+    actor = permit(session, staff, case, Action.HANDLE, now, channel)
     transition(session, case, S.DITANGANI, actor, now)
     refresh_deadline(case, now, settings)
 
@@ -160,8 +171,7 @@ async def resolve(
     settings: Settings,
     channel: str | None,
 ) -> None:
-    actor = require(session, staff, case, Action.RESOLVE, now, channel)
-    expect_status(case, Action.RESOLVE)
+    actor = permit(session, staff, case, Action.RESOLVE, now, channel)
     transition(session, case, S.SELESAI, actor, now, kind="resolved", note=_clean(outcome))
     case.outcome = _clean(outcome)
     t = Translator(case.language)
@@ -191,8 +201,7 @@ async def refer(
     channel: str | None,
 ) -> None:
     """Refer to the city office (Dinas PPPA / UPTD PPA): they are told at once."""
-    actor = require(session, staff, case, Action.REFER, now, channel)
-    expect_status(case, Action.REFER)
+    actor = permit(session, staff, case, Action.REFER, now, channel)
     transition(session, case, S.DIRUJUK, actor, now, kind="referred", note=_clean(reason))
     refresh_deadline(case, now, settings)
     name = await kelurahan_name(session, case)

@@ -15,7 +15,7 @@ from bot.cases.authz import Action, require
 from bot.cases.deadlines import refresh_deadline
 from bot.cases.lifecycle import InvalidTarget, WrongState, transition
 from bot.cases.notify import notify_staff
-from bot.casework.actions import expect_status
+from bot.casework.actions import expect_status, permit
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
 from bot.messaging.messages import Reply
@@ -55,8 +55,7 @@ async def reassign(
     settings: Settings,
     channel: str | None,
 ) -> Staff:
-    actor = require(session, staff, case, Action.REASSIGN, now, channel)
-    expect_status(case, Action.REASSIGN)
+    actor = permit(session, staff, case, Action.REASSIGN, now, channel)
     target = await session.get(Staff, target_id)
     if target is None or target.id not in {s.id for s in await reassign_candidates(session, case)}:
         raise InvalidTarget(case.reference)
@@ -82,8 +81,7 @@ async def reassign(
 async def close(
     session: AsyncSession, case: Case, staff: Staff | None, now: datetime, channel: str | None
 ) -> None:
-    actor = require(session, staff, case, Action.CLOSE, now, channel)
-    expect_status(case, Action.CLOSE)
+    actor = permit(session, staff, case, Action.CLOSE, now, channel)
     transition(session, case, S.DITUTUP, actor, now, kind="closed")
 
 
@@ -95,8 +93,7 @@ async def reopen(
     settings: Settings,
     channel: str | None,
 ) -> None:
-    actor = require(session, staff, case, Action.REOPEN, now, channel)
-    expect_status(case, Action.REOPEN)
+    actor = permit(session, staff, case, Action.REOPEN, now, channel)
     transition(session, case, S.DITANGANI, actor, now, kind="reopened")
     refresh_deadline(case, now, settings)
 
