@@ -70,9 +70,14 @@ async def test_a_hundred_messages_at_once_cost_a_few_replies(
         await asyncio.to_thread(proc.start)
 
         async def settled() -> bool:
-            left = await _count(database_url, InboxUpdate, InboxUpdate.status == "pending")
-            unsent = await _count(database_url, OutboxMessage, OutboxMessage.status != "sent")
-            return await _count(database_url, InboxUpdate) == 100 and left == 0 and unsent == 0
+            # In this order, each count read after the one before it holds: all 100 stored, then
+            # none pending (a handled row commits with its replies), then every reply sent. (Read
+            # the other way round, "0 pending" could be read before the poller stored anything.)
+            if await _count(database_url, InboxUpdate) != 100:
+                return False
+            if await _count(database_url, InboxUpdate, InboxUpdate.status == "pending"):
+                return False
+            return not await _count(database_url, OutboxMessage, OutboxMessage.status != "sent")
 
         await eventually(settled, within=60, what="flood handled and its replies sent")
         seconds = time.monotonic() - started
