@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.cases.authz import Action
+from bot.cases.action_table import Action
 
 PREFIX = "k"
 

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.cases.action_table import Action, apply_action
 from bot.cases.buttons import CaseVerb, case_button
-from bot.cases.lifecycle import Actor, record_event, transition
+from bot.cases.lifecycle import Actor, record_event
 from bot.cases.notify import notify_staff
 from bot.core.i18n import Translator
 from bot.messaging.messages import Option, Reply
-from models import Case, CaseStatus, Staff
+from models import Case, Staff
 from models.case import OPEN_STATUSES
 
 WINDOW = timedelta(days=3)
@@ -93,14 +94,8 @@ def confirm_reply(case: Case, original: Case, language: str) -> Reply:
 
 def confirm_duplicate(session: AsyncSession, case: Case, actor: Actor, now: datetime) -> None:
     """The person responsible says it is the same incident: the new case is cancelled."""
-    transition(
-        session,
-        case,
-        CaseStatus.DIBATALKAN,
-        actor,
-        now,
-        kind="duplicate_confirmed",
-        data={"duplicate_of_id": case.duplicate_of_id},
+    apply_action(
+        session, case, Action.DUPLICATE, actor, now, data={"duplicate_of_id": case.duplicate_of_id}
     )
 
 

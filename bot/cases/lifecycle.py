@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -119,6 +119,39 @@ _TIMESTAMP_FOR = {
 }
 
 
+class StatusHolder(Protocol):
+    """What a status change touches: a loaded Case, or the sweep's plain record of one."""
+
+    reference: str
+    status: str
+    updated_at: datetime
+    reminded_at: datetime | None
+    due_at: datetime | None
+    due_kind: str | None
+
+
+def change_status(case: StatusHolder, to_status: CaseStatus, now: datetime) -> str:
+    """Move `case` to `to_status` if TRANSITIONS allows it; the status it came from.
+
+    The one place the rule is applied: `transition` below, and the sweep's batch
+    (bot/escalation/batch_plan.py), which writes the events of a thousand cases in bulk.
+    """
+    if not allowed(case.status, to_status):
+        raise TransitionNotAllowed(case.reference, case.status, to_status)
+    from_status = case.status
+    case.status = to_status
+    case.updated_at = now
+    # Reminders are counted from the last one of the current status; a new status starts afresh.
+    case.reminded_at = None
+    stamp = _TIMESTAMP_FOR.get(to_status)
+    if stamp is not None:
+        setattr(case, stamp, now)
+    if to_status in (S.DITUTUP, S.DIBATALKAN, S.SELESAI):
+        case.due_at = None
+        case.due_kind = None
+    return from_status
+
+
 def transition(
     session: AsyncSession,
     case: Case,
@@ -135,19 +168,7 @@ def transition(
     The caller queues the outbox rows in the same session, so the change, its audit
     event and its messages commit together or not at all.
     """
-    if not allowed(case.status, to_status):
-        raise TransitionNotAllowed(case.reference, case.status, to_status)
-    from_status = case.status
-    case.status = to_status
-    case.updated_at = now
-    # Reminders are counted from the last one of the current status; a new status starts afresh.
-    case.reminded_at = None
-    stamp = _TIMESTAMP_FOR.get(to_status)
-    if stamp is not None:
-        setattr(case, stamp, now)
-    if to_status in (S.DITUTUP, S.DIBATALKAN, S.SELESAI):
-        case.due_at = None
-        case.due_kind = None
+    from_status = change_status(case, to_status, now)
     return record_event(
         session,
         case,

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import routing_rules as rules
+from bot.cases.action_table import ACTIONS, Action
 from bot.cases.deadlines import accept_deadline
 from bot.cases.duplicates import link_possible_duplicate
 from bot.cases.lifecycle import Actor, record_event, transition
@@ -29,8 +30,10 @@ from models.case import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
+# A reassignment, by a person or by the escalation ladder, is the action table's REASSIGN event.
+REASSIGNED = ACTIONS[Action.REASSIGN].event
 # Events that mean "this person was given the case".
-ASSIGN_EVENT_KINDS = ("assigned", "reassigned")
+ASSIGN_EVENT_KINDS = ("assigned", REASSIGNED)
 
 
 @dataclass(frozen=True)
@@ -131,15 +134,7 @@ async def assign(
 ) -> None:
     """Give the case to `candidate.staff`: status, deadline, event, assignment message."""
     staff = candidate.staff
-    data: dict[str, object] = {
-        "staff_id": staff.id,
-        "role": staff.role,
-        "reason": candidate.reason,
-    }
-    if reason:
-        data["trigger"] = reason
-    if case.assignee_id is not None:
-        data["previous_staff_id"] = case.assignee_id
+    data = rules.assignment_data(staff.id, staff.role, candidate.reason, reason, case.assignee_id)
     transition(
         session,
         case,
@@ -162,7 +157,7 @@ async def assign(
         now,
         kind="assignment",
         case=case,
-        dedupe_key=f"assign:{case.id}:{staff.id}:v{case.version}",
+        dedupe_key=rules.assignment_key(case.id, staff.id, case.version),
     )
     log.info("case %s assigned to staff %s (%s)", case.reference, staff.id, candidate.reason)
 
@@ -249,7 +244,7 @@ async def route_to_next(
         _unroutable(session, case, now, reason, settings)
         return None
     await assign(
-        session, case, candidate, now, settings, actor=actor, kind="reassigned", reason=reason
+        session, case, candidate, now, settings, actor=actor, kind=REASSIGNED, reason=reason
     )
     return candidate.staff
 
@@ -266,7 +261,7 @@ async def route_to_coordinator(
     if choice is None:
         _unroutable(session, case, now, reason, settings)
         return None
-    await assign(session, case, Candidate(*choice), now, settings, kind="reassigned", reason=reason)
+    await assign(session, case, Candidate(*choice), now, settings, kind=REASSIGNED, reason=reason)
     return choice[0]
 
 
@@ -288,6 +283,6 @@ async def reassign(
         now,
         settings,
         actor=actor,
-        kind="reassigned",
+        kind=REASSIGNED,
         reason=reason,
     )

@@ -94,3 +94,20 @@ def choose_coordinator(
         if staff.id != assignee_id:
             return staff, "dinas"
     return None
+
+
+def assignment_data(
+    staff_id: int, role: str, reason: str, trigger: str | None, previous_staff_id: int | None
+) -> dict[str, object]:
+    """The data of an assignment event, the same whether one case or a batch is routed."""
+    data: dict[str, object] = {"staff_id": staff_id, "role": role, "reason": reason}
+    if trigger:
+        data["trigger"] = trigger
+    if previous_staff_id is not None:
+        data["previous_staff_id"] = previous_staff_id
+    return data
+
+
+def assignment_key(case_id: int, staff_id: int, version: int) -> str:
+    """The dedupe key of an assignment message: once per case, person and case version."""
+    return f"assign:{case_id}:{staff_id}:v{version}"

@@ -13,10 +13,11 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import routing
-from bot.cases.authz import AccessDenied, Action, deny, require, status_allows
+from bot.cases.action_table import Action, apply_action, status_allows
+from bot.cases.authz import AccessDenied, deny, require
 from bot.cases.buttons import CaseVerb, case_button
 from bot.cases.deadlines import refresh_deadline
-from bot.cases.lifecycle import Actor, CaseNotFound, WrongState, record_event, transition
+from bot.cases.lifecycle import Actor, CaseNotFound, WrongState
 from bot.cases.notify import dinas_staff, notify_reporter, notify_staff
 from bot.cases.routing import kelurahan_name
 from bot.cases.texts import detail_text
@@ -39,7 +40,7 @@ async def load_case(session: AsyncSession, case_id: int) -> Case:
 
 
 def expect_status(case: Case, action: Action) -> None:
-    """WrongState unless the case's status allows the action (bot/cases/authz.py ACTION_STATUSES)."""
+    """WrongState unless the case's status allows the action (bot/cases/action_table.py)."""
     if not status_allows(action, case):
         raise WrongState(case.reference, case.status)
 
@@ -77,7 +78,7 @@ async def view_details(
     if case.status == S.DITUGASKAN and staff is not None and case.assignee_id == staff.id:
         # The offered cadre sees the details only once they take the case.
         raise WrongState(case.reference, case.status)
-    record_event(session, case, "viewed", actor, now)
+    apply_action(session, case, Action.VIEW, actor, now)
     language = language or (staff.language if staff is not None else None)
     return detail_text(Translator(language), case, now, await kelurahan_name(session, case))
 
@@ -91,7 +92,7 @@ async def accept(
     channel: str | None,
 ) -> None:
     actor = permit(session, staff, case, Action.ACCEPT, now, channel)
-    transition(session, case, S.DITERIMA, actor, now, kind="accepted")
+    apply_action(session, case, Action.ACCEPT, actor, now)
     refresh_deadline(case, now, settings)
     t = Translator(case.language)
     notify_reporter(
@@ -122,10 +123,10 @@ async def decline(
 ) -> Staff | None:
     """The offered person declines (with a reason); the case moves on. Returns the next person."""
     actor = permit(session, staff, case, Action.DECLINE, now, channel)
-    record_event(
+    apply_action(
         session,
         case,
-        "declined",
+        Action.DECLINE,
         actor,
         now,
         data={"staff_id": case.assignee_id},
@@ -144,7 +145,7 @@ async def add_note(
     channel: str | None,
 ) -> None:
     actor = permit(session, staff, case, Action.NOTE, now, channel)
-    record_event(session, case, "note", actor, now, note=_clean(text))
+    apply_action(session, case, Action.NOTE, actor, now, note=_clean(text))
     case.updated_at = now
     refresh_deadline(case, now, settings)
 
@@ -158,7 +159,7 @@ async def mark_handling(
     channel: str | None,
 ) -> None:
     actor = permit(session, staff, case, Action.HANDLE, now, channel)
-    transition(session, case, S.DITANGANI, actor, now)
+    apply_action(session, case, Action.HANDLE, actor, now)
     refresh_deadline(case, now, settings)
 
 
@@ -172,7 +173,7 @@ async def resolve(
     channel: str | None,
 ) -> None:
     actor = permit(session, staff, case, Action.RESOLVE, now, channel)
-    transition(session, case, S.SELESAI, actor, now, kind="resolved", note=_clean(outcome))
+    apply_action(session, case, Action.RESOLVE, actor, now, note=_clean(outcome))
     case.outcome = _clean(outcome)
     t = Translator(case.language)
     notify_reporter(
@@ -202,7 +203,7 @@ async def refer(
 ) -> None:
     """Refer to the city office (Dinas PPPA / UPTD PPA): they are told at once."""
     actor = permit(session, staff, case, Action.REFER, now, channel)
-    transition(session, case, S.DIRUJUK, actor, now, kind="referred", note=_clean(reason))
+    apply_action(session, case, Action.REFER, actor, now, note=_clean(reason))
     refresh_deadline(case, now, settings)
     name = await kelurahan_name(session, case)
     for officer in await dinas_staff(session):

@@ -11,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases import duplicates, routing
-from bot.cases.authz import Action, require
+from bot.cases.action_table import Action, apply_action
+from bot.cases.authz import require
 from bot.cases.deadlines import refresh_deadline
-from bot.cases.lifecycle import InvalidTarget, WrongState, transition
+from bot.cases.lifecycle import InvalidTarget, WrongState
 from bot.cases.notify import notify_staff
 from bot.casework.actions import expect_status, permit
 from bot.core.i18n import Translator
@@ -82,7 +83,7 @@ async def close(
     session: AsyncSession, case: Case, staff: Staff | None, now: datetime, channel: str | None
 ) -> None:
     actor = permit(session, staff, case, Action.CLOSE, now, channel)
-    transition(session, case, S.DITUTUP, actor, now, kind="closed")
+    apply_action(session, case, Action.CLOSE, actor, now)
 
 
 async def reopen(
@@ -94,7 +95,7 @@ async def reopen(
     channel: str | None,
 ) -> None:
     actor = permit(session, staff, case, Action.REOPEN, now, channel)
-    transition(session, case, S.DITANGANI, actor, now, kind="reopened")
+    apply_action(session, case, Action.REOPEN, actor, now)
     refresh_deadline(case, now, settings)
 
 

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases.authz import AccessDenied, Action, deny, require
+from bot.cases.action_table import Action, apply_action
+from bot.cases.authz import AccessDenied, deny, require
 from bot.cases.buttons import CaseVerb, case_button
 from bot.cases.lifecycle import Actor, CaseError, record_event
 from bot.cases.notify import (
@@ -59,7 +60,7 @@ async def ask_reporter(
         raise RelayUnavailable(case.reference)
     text = question.strip()[:MAX_TEXT]
     t = Translator(case.language)
-    record_event(session, case, "relay_question", actor, now, note=text)
+    apply_action(session, case, Action.ASK, actor, now, note=text)
     notify_reporter(
         session,
         case,

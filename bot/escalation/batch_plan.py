@@ -14,17 +14,12 @@ from functools import cache, partial
 from typing import Any
 
 from bot.cases import routing_rules as rules
-from bot.cases.deadlines import (
-    LEVEL_COORDINATOR,
-    LEVEL_DINAS,
-    LEVEL_NEXT_CADRE,
-    accept_misses_of,
-    fits,
-    next_deadline,
-)
-from bot.cases.lifecycle import TransitionNotAllowed, allowed
+from bot.cases.deadlines import LEVEL_DINAS, fits, next_deadline
+from bot.cases.lifecycle import change_status
+from bot.cases.routing import REASSIGNED
 from bot.cases.texts import assignment_reply
 from bot.core.i18n import Translator
+from bot.escalation import steps
 from bot.escalation.batch_data import (
     Batch,
     DueCase,
@@ -74,42 +69,18 @@ def plan(original: DueCase, batch: Batch) -> Planned:
     if kind == "accept":
         _accept_missed(case, batch, out)
     elif kind == "update":
-        _event(out, "reminder_sent", {"rule": "no_update", "staff_id": case.assignee_id})
-        case.reminded_at = batch.now
+        _event(out, steps.update_reminder(case, batch.now))
         staff = batch.staff.get(case.assignee_id) if case.assignee_id else None
         if staff is not None:
-            stamp = int(batch.now.timestamp())
-            _notice(
-                out,
-                batch,
-                staff,
-                update_reminder_reply,
-                "reminder",
-                "update",
-                f"remind:{case.id}:{stamp}:{staff.id}",
-                settings=batch.settings,
-            )
-        out.counter = "update_reminders"
+            key = steps.remind_key(case.id, batch.now, staff.id)
+            _notice(out, batch, staff, update_reminder_reply, "reminder", "update", key)
     elif kind == "referral":
-        _event(out, "reminder_sent", {"rule": "referral"})
-        case.reminded_at = batch.now
+        _event(out, steps.referral_reminder(case, batch.now))
         for staff in batch.dinas():
-            stamp = int(batch.now.timestamp())
-            _notice(
-                out,
-                batch,
-                staff,
-                referral_reminder_reply,
-                "reminder",
-                "referral",
-                f"referral:{case.id}:{stamp}:{staff.id}",
-                settings=batch.settings,
-            )
-        out.counter = "referral_reminders"
+            key = steps.referral_key(case.id, batch.now, staff.id)
+            _notice(out, batch, staff, referral_reminder_reply, "reminder", "referral", key)
     elif kind == "resolve":
-        case.escalation_level = max(case.escalation_level, LEVEL_DINAS)
-        data = {"rule": "resolve_timeout", "level": LEVEL_DINAS, "staff_id": case.assignee_id}
-        _event(out, "escalated", data)
+        _event(out, steps.dinas_escalation(case, LEVEL_DINAS))
         darurat = case.priority == CasePriority.DARURAT
         for staff in batch.dinas():
             _notice(
@@ -119,13 +90,13 @@ def plan(original: DueCase, batch: Batch) -> Planned:
                 dinas_escalation_reply,
                 "escalation",
                 "resolve",
-                f"esc:{case.id}:dinas:{staff.id}",
+                steps.dinas_key(case.id, staff.id),
                 urgent=darurat,
                 darurat=darurat,
                 days_open=max(0, (batch.now - case.created_at).days),
-                settings=batch.settings,
             )
-        out.counter = "to_dinas"
+    if kind in steps.COUNTERS:
+        out.counter = steps.COUNTERS[kind]
     _replan(case, batch)
     return out
 
@@ -146,7 +117,15 @@ def _notice(
     kelurahan and `extra`) is built only if it stays the recipient's only one of its group."""
     case = out.case
     kelurahan = batch.kelurahan(case)
-    reply = partial(build, _translator(staff.language), case.id, case.reference, kelurahan, **extra)
+    reply = partial(
+        build,
+        _translator(staff.language),
+        case.id,
+        case.reference,
+        kelurahan,
+        settings=batch.settings,
+        **extra,
+    )
     out.notices.append(
         batch.reachable_notice(
             staff,
@@ -161,19 +140,11 @@ def _notice(
 
 
 def _accept_missed(case: DueCase, batch: Batch, out: Planned) -> None:
-    first_miss = accept_misses_of(case) == 0
-    level = LEVEL_NEXT_CADRE if first_miss else LEVEL_COORDINATOR
-    case.escalation_level = max(case.escalation_level, level)
-    case.accept_misses += 1
-    data = {
-        "rule": "accept_timeout",
-        "level": level,
-        "miss": 1 if first_miss else 2,
-        "staff_id": case.assignee_id,
-    }
-    _event(out, "escalated", data)
+    missed = steps.accept_missed(case)
+    _event(out, missed.event)
+    out.counter = missed.counter
     coordinators = batch.coordinators(case.kecamatan_code)
-    if first_miss:
+    if missed.first_miss:
         current = batch.staff.get(case.assignee_id) if case.assignee_id else None
         tried = set(batch.tried.get(case.id, ()))
         if case.assignee_id is not None:
@@ -189,25 +160,18 @@ def _accept_missed(case: DueCase, batch: Batch, out: Planned) -> None:
             counts=batch.counts,
             reachable=batch.reachable,
         )
-        trigger, out.counter = "accept_timeout", "reassigned"
     else:
         choice = rules.choose_coordinator(
             assignee_id=case.assignee_id, coordinators=coordinators, dinas=batch.dinas()
         )
-        trigger, out.counter = "accept_timeout_again", "to_coordinator"
     if choice is None:
         raise NeedsCasePath("nobody to route to")
     staff, reason = choice
-    assigned: dict[str, Any] = {"staff_id": staff.id, "role": staff.role, "reason": reason}
-    assigned["trigger"] = trigger
-    if case.assignee_id is not None:
-        assigned["previous_staff_id"] = case.assignee_id
-    if not allowed(case.status, CaseStatus.DITUGASKAN):
-        raise TransitionNotAllowed(case.reference, case.status, CaseStatus.DITUGASKAN)
-    _event(out, "reassigned", assigned, from_status=case.status, to_status=CaseStatus.DITUGASKAN)
-    case.status = CaseStatus.DITUGASKAN
-    case.updated_at = case.assigned_at = batch.now
-    case.reminded_at = None
+    data = rules.assignment_data(staff.id, staff.role, reason, missed.trigger, case.assignee_id)
+    from_status = change_status(case, CaseStatus.DITUGASKAN, batch.now)
+    assigned = steps.Event(REASSIGNED, data)
+    _event(out, assigned, from_status=from_status, to_status=CaseStatus.DITUGASKAN)
+    case.assigned_at = batch.now
     case.assignee_id = staff.id
     out.assigned = staff
     out.notices.append(
@@ -219,7 +183,7 @@ def _accept_missed(case: DueCase, batch: Batch, out: Planned) -> None:
             reply=partial(
                 assignment_reply, case.clone(), staff.language, batch.now, batch.kelurahan(case)
             ),
-            dedupe_key=f"assign:{case.id}:{staff.id}:v{case.version + 1}",
+            dedupe_key=rules.assignment_key(case.id, staff.id, case.version + 1),
             line=(case.reference, batch.kelurahan(case), case.priority == CasePriority.DARURAT),
         )
     )
@@ -234,8 +198,7 @@ def _replan(case: DueCase, batch: Batch) -> bool:
 
 def _event(
     out: Planned,
-    kind: str,
-    data: dict[str, Any],
+    event: steps.Event,
     *,
     from_status: str | None = None,
     to_status: str | None = None,
@@ -243,9 +206,9 @@ def _event(
     out.events.append(
         {
             "case_id": out.case.id,
-            "kind": kind,
+            "kind": event.kind,
             "from_status": from_status,
             "to_status": to_status,
-            "data": data,
+            "data": event.data,
         }
     )

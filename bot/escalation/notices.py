@@ -17,10 +17,16 @@ from bot.cases.lifecycle import Actor, record_event
 from bot.cases.notify import dinas_staff, notify_staff
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
+from bot.escalation import steps
 from bot.messaging.messages import Option, Reply
 from models import Area, Case, CasePriority, Staff
 
 log = logging.getLogger(__name__)
+
+
+def record(session: AsyncSession, case: Case, event: steps.Event, now: datetime) -> None:
+    """A ladder step's event, written by the system in the caller's transaction."""
+    record_event(session, case, event.kind, Actor.system(), now, data=event.data)
 
 
 async def _kelurahan_name(session: AsyncSession, case: Case) -> str:
@@ -113,15 +119,7 @@ async def _dinas(session: AsyncSession) -> list[Staff]:
 async def remind_assignee(
     session: AsyncSession, case: Case, now: datetime, settings: Settings
 ) -> None:
-    record_event(
-        session,
-        case,
-        "reminder_sent",
-        Actor.system(),
-        now,
-        data={"rule": "no_update", "staff_id": case.assignee_id},
-    )
-    case.reminded_at = now
+    record(session, case, steps.update_reminder(case, now), now)
     staff = await session.get(Staff, case.assignee_id) if case.assignee_id else None
     if staff is None:
         return
@@ -134,7 +132,7 @@ async def remind_assignee(
         update_reminder_reply(t, case.id, case.reference, kelurahan, settings),
         now,
         kind="reminder",
-        dedupe_prefix=f"remind:{case.id}:{int(now.timestamp())}:{staff.id}",
+        dedupe_prefix=steps.remind_key(case.id, now, staff.id),
     )
 
 
@@ -159,15 +157,7 @@ async def escalate_to_dinas(
     rule: str = "resolve_timeout",
 ) -> None:
     """Tell the Dinas: a case not resolved in time, or (`rule="unroutable"`) one nobody has."""
-    case.escalation_level = max(case.escalation_level, level)
-    record_event(
-        session,
-        case,
-        "escalated",
-        Actor.system(),
-        now,
-        data={"rule": rule, "level": level, "staff_id": case.assignee_id},
-    )
+    record(session, case, steps.dinas_escalation(case, level, rule), now)
     log.info("case %s escalated to the Dinas (%s)", case.reference, rule)
     kelurahan = await _kelurahan_name(session, case)
     days_open = max(0, (now - case.created_at).days)
@@ -193,15 +183,14 @@ async def escalate_to_dinas(
             reply,
             now,
             kind="escalation",
-            dedupe_prefix=f"esc:{case.id}:dinas:{staff.id}",
+            dedupe_prefix=steps.dinas_key(case.id, staff.id),
         )
 
 
 async def remind_dinas_referral(
     session: AsyncSession, case: Case, now: datetime, settings: Settings
 ) -> None:
-    record_event(session, case, "reminder_sent", Actor.system(), now, data={"rule": "referral"})
-    case.reminded_at = now
+    record(session, case, steps.referral_reminder(case, now), now)
     kelurahan = await _kelurahan_name(session, case)
     for staff in await _dinas(session):
         t = Translator(staff.language)
@@ -212,5 +201,5 @@ async def remind_dinas_referral(
             referral_reminder_reply(t, case.id, case.reference, kelurahan, settings),
             now,
             kind="reminder",
-            dedupe_prefix=f"referral:{case.id}:{int(now.timestamp())}:{staff.id}",
+            dedupe_prefix=steps.referral_key(case.id, now, staff.id),
         )

@@ -14,21 +14,23 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.cases.deadlines import (
-    LEVEL_COORDINATOR,
     LEVEL_DINAS,
-    LEVEL_NEXT_CADRE,
     RETRY_AFTER,
     Deadline,
-    accept_misses_of,
     fits,
     next_deadline,
 )
-from bot.cases.lifecycle import Actor, record_event
 from bot.cases.routing import assign, first_choice, route_to_coordinator, route_to_next
 from bot.core import metrics
 from bot.core.app import App
 from bot.core.settings import Settings
-from bot.escalation.notices import escalate_to_dinas, remind_assignee, remind_dinas_referral
+from bot.escalation import steps
+from bot.escalation.notices import (
+    escalate_to_dinas,
+    record,
+    remind_assignee,
+    remind_dinas_referral,
+)
 from models import Case
 from models.case import OPEN_CASE_SQL
 
@@ -114,13 +116,12 @@ async def handle_due(
         await _accept_missed(session, case, now, settings, result)
     elif kind == "update":
         await remind_assignee(session, case, now, settings)
-        result.update_reminders += 1
     elif kind == "referral":
         await remind_dinas_referral(session, case, now, settings)
-        result.referral_reminders += 1
     elif kind == "resolve":
         await escalate_to_dinas(session, case, now, settings, LEVEL_DINAS)
-        result.to_dinas += 1
+    if kind in steps.COUNTERS:
+        _count(result, steps.COUNTERS[kind])
     elif kind == "route":
         await _retry_routing(session, case, now, settings, result)
     await session.flush()
@@ -151,28 +152,18 @@ def _replan(case: Case, settings: Settings) -> Deadline | None:
 async def _accept_missed(
     session: AsyncSession, case: Case, now: datetime, settings: Settings, result: SweepResult
 ) -> None:
-    first_miss = accept_misses_of(case) == 0
-    level = LEVEL_NEXT_CADRE if first_miss else LEVEL_COORDINATOR
-    case.escalation_level = max(case.escalation_level, level)
-    case.accept_misses += 1
-    record_event(
-        session,
-        case,
-        "escalated",
-        Actor.system(),
-        now,
-        data={
-            "rule": "accept_timeout",
-            "level": level,
-            "miss": 1 if first_miss else 2,
-            "staff_id": case.assignee_id,
-        },
-    )
+    missed = steps.accept_missed(case)
+    record(session, case, missed.event, now)
     await session.flush()
-    log.info("case %s not accepted in time: escalation level %s", case.reference, level)
-    if first_miss:
-        await route_to_next(session, case, now, settings, "accept_timeout")
-        result.reassigned += 1
+    log.info(
+        "case %s not accepted in time: escalation level %s", case.reference, case.escalation_level
+    )
+    if missed.first_miss:
+        await route_to_next(session, case, now, settings, missed.trigger)
     else:
-        await route_to_coordinator(session, case, now, settings, "accept_timeout_again")
-        result.to_coordinator += 1
+        await route_to_coordinator(session, case, now, settings, missed.trigger)
+    _count(result, missed.counter)
+
+
+def _count(result: SweepResult, counter: str) -> None:
+    setattr(result, counter, getattr(result, counter) + 1)

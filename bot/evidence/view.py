@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from bot.cases.authz import Action, require
+from bot.cases.action_table import Action
+from bot.cases.authz import require
 from bot.cases.lifecycle import WrongState, record_event
 from bot.core.db import Database
 from bot.core.i18n import Translator

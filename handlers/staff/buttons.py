@@ -3,7 +3,8 @@ the case: who may act is decided from the database for the person who pressed it
 
 from __future__ import annotations
 
-from bot.cases.authz import Action, require, status_allows
+from bot.cases.action_table import Action, status_allows
+from bot.cases.authz import require
 from bot.cases.buttons import VERB_ACTIONS, CaseVerb, case_button, read_button
 from bot.cases.lifecycle import CaseNotFound, WrongState
 from bot.casework import actions as casework

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.cases.authz import AccessDenied, may, status_allows
+from bot.cases.action_table import status_allows
+from bot.cases.authz import AccessDenied, may
 from bot.cases.buttons import VERB_ACTIONS, CaseVerb, case_button
 from bot.cases.lifecycle import (
     CaseError,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cases.authz import Action, may
+from bot.cases.action_table import Action
+from bot.cases.authz import may
 from bot.cases.buttons import VERB_ACTIONS, CaseVerb
 from bot.core.app import App
 from models import Case, CaseStatus, Staff

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cases.authz import ACTION_STATUSES, Action
+from bot.cases.action_table import ACTIONS, Action
 from bot.cases.buttons import VERB_ACTIONS, CaseVerb, case_button, list_button, read_button
 
 
@@ -30,4 +30,4 @@ def test_list_buttons() -> None:
 
 def test_every_verb_and_action_has_its_statuses() -> None:
     assert set(VERB_ACTIONS) == set(CaseVerb)
-    assert set(ACTION_STATUSES) == set(Action)
+    assert set(ACTIONS) == set(Action)
