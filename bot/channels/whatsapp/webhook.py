@@ -9,8 +9,8 @@ POST, in this order:
    nothing stored;
 2. in ONE transaction: each message is stored in the inbox (unique on its wamid, so a retried
    webhook is handled once), the sender's window is refreshed (`last_inbound_at`), staff rows
-   held outside the window are released, a registered staff number is linked (whatsapp_link),
-   and a press on our own "next page" row is answered here (the next page queued, the inbox row
+   held outside the window are released (bot/messaging/held.py), a registered staff number is
+   linked (whatsapp_link), and a press on our own "next page" row is answered here (the next page queued, the inbox row
    marked done: it never reaches the conversation handlers); status callbacks update the outbox
    rows by `platform_message_id` (delivered → `delivered_at`; failed with 131047 → the row is
    queued again to go as the staff template; failed otherwise → failed, with a case event);
@@ -39,10 +39,11 @@ from bot.channels.inbound_limits import InvalidInput, decode_json, read_body, re
 from bot.channels.whatsapp import parse as wp
 from bot.channels.whatsapp.link import identity_for, link_by_sender_phone
 from bot.channels.whatsapp.render import PAGE_KEY
-from bot.channels.whatsapp.send import FORCE_TEMPLATE, HELD, HELD_MAX_AGE, TEMPLATE_KEYS
 from bot.core.app import App
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
+from bot.messaging import held
+from bot.messaging.held import FORCE_TEMPLATE, TEMPLATE_KEYS
 from bot.messaging.inbox_store import store
 from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
@@ -145,7 +146,8 @@ async def _message(session: AsyncSession, item: wp.Item, now: datetime) -> tuple
     inbound = wp.parse_item(item)
     if inbound is None:
         return True, 0
-    queued = await _window_opened(session, inbound.chat_id, now)
+    # The person wrote: what was held for them while the window was closed goes out now.
+    queued = await held.release(session, wp.CHANNEL, inbound.chat_id, now)
     identity = await identity_for(session, inbound)
     linked_before = identity is not None and identity.staff_id is not None
     identity = await link_by_sender_phone(session, inbound, identity, now)
@@ -164,28 +166,6 @@ async def _message(session: AsyncSession, item: wp.Item, now: datetime) -> tuple
         )
         return False, queued
     return True, queued
-
-
-async def _window_opened(session: AsyncSession, chat_id: str, now: datetime) -> int:
-    """The person wrote: what was held for them while the window was closed goes out now."""
-    held = (
-        OutboxMessage.channel == wp.CHANNEL,
-        OutboxMessage.chat_id == chat_id,
-        OutboxMessage.status == HELD,
-    )
-    await session.execute(
-        update(OutboxMessage)
-        .where(*held, OutboxMessage.created_at < now - HELD_MAX_AGE)
-        .values(status="failed", last_error="held too long outside the window")
-        .execution_options(synchronize_session=False)
-    )
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(*held)
-        .values(status="pending", next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _next_page(
