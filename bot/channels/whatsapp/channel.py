@@ -7,8 +7,9 @@
   mounted by bot.runtime.http with the delivery hooks of bot.runtime.wiring.
 - The pieces: whatsapp_parse (webhook JSON → Inbound), whatsapp_render (Reply → API JSON within
   the limits, paged lists), whatsapp_send (Graph API call, error mapping, the 24-hour window and
-  the template), whatsapp_webhook (signature, inbox, statuses, paging), whatsapp_link (staff
-  linked by their number).
+  the template), whatsapp_webhook (signature, inbox, statuses, paging). The outbox and staff
+  rules they reach: bot/messaging/held.py and receipts.py (the window, delivery statuses),
+  bot/admin/phone_link.py (staff linked by their verified number).
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ POST, in this order:
 2. in ONE transaction: each message is stored in the inbox (unique on its wamid, so a retried
    webhook is handled once), the sender's window is refreshed (`last_inbound_at`), staff rows
    held outside the window are released (bot/messaging/held.py), a registered staff number is
-   linked (whatsapp_link), and a press on our own "next page" row is answered here (the next
-   page queued, the inbox row marked done: it never reaches the conversation handlers); status
+   linked (bot/admin/phone_link.py), and a press on our own "next page" row is answered here
+   (the next page queued, the inbox row marked done: it never reaches the conversation
+   handlers, and it is the channel's own paging of lists longer than WhatsApp shows); status
    callbacks update the outbox rows by `platform_message_id` (bot/messaging/receipts.py:
    delivered → `delivered_at`; failed with 131047 → the row is queued again to go as the staff
    template; failed otherwise → failed, and its case is told through the `DeliveryHooks` that
@@ -36,9 +37,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot.admin.phone_link import identity_for, link_by_sender_phone
 from bot.channels.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.channels.whatsapp import parse as wp
-from bot.channels.whatsapp.link import identity_for, link_by_sender_phone
 from bot.channels.whatsapp.render import PAGE_KEY
 from bot.channels.whatsapp.send import OUTSIDE_WINDOW_CODES
 from bot.core.app import App
