@@ -129,5 +129,5 @@ async def attach_evidence(db: Database, reply: Reply) -> Reply:
             mime_type=(row.mime_type or "application/octet-stream").split(";")[0],
         )
     # The key stays: a sender that keeps the reply for later (WhatsApp's held rows) drops the
-    # bytes again and keeps only the reference (bot/channels/whatsapp/send.py `_hold`).
+    # bytes again and keeps only the reference (bot/messaging/held.py `hold`).
     return Reply(text=reply.text, media=media, extra=dict(reply.extra))

@@ -26,6 +26,7 @@ from bot.core.db import Database
 from bot.core.settings import Settings
 from bot.messaging.claims import ClaimedRow
 from bot.messaging.failures import is_permanent
+from bot.messaging.held import FORCE_TEMPLATE, HELD
 from bot.messaging.messages import Reply
 from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, SendResult
 from models import OutboxMessage
@@ -118,8 +119,8 @@ async def record_outcomes(
         for claimed, outcome in items:
             row = rows.get(claimed.id)
             if row is None or row.status != "pending":
-                # `held`: the WhatsApp sender parked it until the window opens (its docs).
-                if row is None or row.status != "held":
+                # Held: the sender parked it until the window opens (bot/messaging/held.py).
+                if row is None or row.status != HELD:
                     log.warning("outbox %s: finished elsewhere (lease ran out?)", claimed.id)
                 continue
             await _apply(session, row, outcome, now, result, app, rng, failed)
@@ -181,9 +182,9 @@ def _retry(
 def _template_fallback(row: OutboxMessage, now: datetime) -> bool:
     payload = dict(row.payload)
     extra = dict(payload.get("extra") or {})
-    if extra.get("template_fallback"):
+    if extra.get(FORCE_TEMPLATE):
         return False
-    extra["template_fallback"] = True
+    extra[FORCE_TEMPLATE] = True
     payload["extra"] = extra
     row.payload = payload
     row.attempts = max(0, row.attempts - 1)

@@ -3,7 +3,8 @@
 Built-in routes: `POST /webhooks/telegram` and `GET /healthz` ({"database": "ok"} 200, or 503).
 
 The other routes come from the modules named in `build_http_app` (each has
-`http_routes(app) -> list[BaseRoute]`). Route functions find the App in
+`http_routes(app) -> list[BaseRoute]`; the WhatsApp webhook also gets the delivery hooks of
+bot/runtime/wiring.py, for a message that fails after it was sent). Route functions find the App in
 `request.app.state.patbm` and, after committing an inbox row, call
 `request.app.state.inbox_stored()` so the inbox processor looks at once; after committing
 outbox rows, `request.app.state.outbox_queued()` wakes the delivery worker (see
@@ -38,6 +39,7 @@ from bot.core import metrics
 from bot.core.app import App
 from bot.messaging.inbox_store import store
 from bot.reporting.dashboard import routes as dashboard_routes
+from bot.runtime.wiring import DELIVERY_HOOKS
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +98,7 @@ def build_http_app(
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     if app.settings.telegram_enabled:
         routes.append(Route("/webhooks/telegram", telegram_webhook, methods=["POST"]))
-    routes.extend(whatsapp_webhook.http_routes(app))
+    routes.extend(whatsapp_webhook.http_routes(app, DELIVERY_HOOKS))
     routes.extend(metrics.http_routes(app))
     routes.extend(dashboard_routes.http_routes(app))
     http_app = Starlette(routes=routes)

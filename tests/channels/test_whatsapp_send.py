@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from bot.admin.staff import add_staff
 from bot.channels.whatsapp.channel import setup
-from bot.channels.whatsapp.send import HELD, WhatsAppSender
+from bot.channels.whatsapp.send import WhatsAppSender
 from bot.core.app import App
 from bot.core.clock import FixedClock
+from bot.messaging.held import HELD
 from bot.messaging.messages import Media, Option, Reply
 from bot.messaging.sending import PermanentFailure, RetryLater
 from models import OutboxMessage

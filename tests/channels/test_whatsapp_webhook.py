@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from bot.admin.staff import add_staff
 from bot.channels.whatsapp.render import PAGE_KEY
-from bot.channels.whatsapp.send import FORCE_TEMPLATE, HELD
 from bot.core.app import App
 from bot.core.clock import FixedClock
+from bot.messaging.held import FORCE_TEMPLATE, HELD
 from bot.messaging.messages import Option, Reply
 from bot.messaging.outbox import enqueue
 from models import CaseEvent, ChatIdentity

@@ -3,12 +3,13 @@
 - `setup(app, http=None) -> WhatsAppSender`: registers the inbox parser for "whatsapp" and
   builds the sender; `http` is an `httpx.AsyncClient` (tests inject one routed to the fake Graph
   API; otherwise one is made). Requests go to `PATBM_WHATSAPP_API_URL`.
-- `bot.channels.whatsapp.webhook.http_routes(app)`: `GET`/`POST /webhooks/whatsapp`, mounted by
-  bot.runtime.http.
+- `bot.channels.whatsapp.webhook.http_routes(app, hooks)`: `GET`/`POST /webhooks/whatsapp`,
+  mounted by bot.runtime.http with the delivery hooks of bot.runtime.wiring.
 - The pieces: whatsapp_parse (webhook JSON → Inbound), whatsapp_render (Reply → API JSON within
   the limits, paged lists), whatsapp_send (Graph API call, error mapping, the 24-hour window and
-  the template), whatsapp_webhook (signature, inbox, statuses, paging), whatsapp_link (staff
-  linked by their number).
+  the template), whatsapp_webhook (signature, inbox, statuses, paging). The outbox and staff
+  rules they reach: bot/messaging/held.py and receipts.py (the window, delivery statuses),
+  bot/admin/phone_link.py (staff linked by their verified number).
 """
 
 from __future__ import annotations

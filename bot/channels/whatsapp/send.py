@@ -8,7 +8,8 @@ and pywa overwrites its client's base URL with graph.facebook.com, which the
 The window. WhatsApp accepts free-form messages only within 24 hours of the user's last message
 (`ChatIdentity.last_inbound_at`). Outside it, or when the API answers 131047:
 - a staff member gets the approved template (`PATBM_WHATSAPP_TEMPLATE_NOTIFY`, one parameter:
-  the case reference), and the message itself is kept as an outbox row with status `held`; the
+  the case reference), and the message itself is kept as an outbox row with status `held`
+  (bot/messaging/held.py: the outbox side; this module only decides what goes to WhatsApp); the
   webhook releases held rows (back to `pending`) as soon as that person writes, which opens the
   window (rows held longer than three days are failed instead: stale). While rows are held,
   further messages are held without another template;
@@ -28,34 +29,25 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
 
 from bot.cases.references import ALPHABET
 from bot.channels.whatsapp.render import Message, render, template_message
 from bot.core.app import App
 from bot.core.i18n import Translator
+from bot.messaging import held
+from bot.messaging.held import FORCE_TEMPLATE, Recipient
 from bot.messaging.messages import Reply
 from bot.messaging.sending import OutsideWindow, PermanentFailure, RetryLater, SendError, SendResult
-from models import ChatIdentity, OutboxMessage, Staff
 
 log = logging.getLogger(__name__)
 
 WINDOW = timedelta(hours=24)
-HELD = "held"
-# Held longer than this, a message is stale (the case has moved on): not released, failed.
-HELD_MAX_AGE = timedelta(days=3)
-HELD_KIND = "wa_held"
-# Send as the template now (the delivery worker's flag after an OutsideWindow; ours after 131047).
-FORCE_TEMPLATE = "template_fallback"
 
 _REFERENCE = re.compile(r"\b[A-Z]{2,5}-[" + ALPHABET + r"]{4}-[" + ALPHABET + r"]{2}\b")
-
-TEMPLATE_KEYS = {FORCE_TEMPLATE, "template", "template_params", "template_language"}
 _MEDIA_TYPES = {"photo": "image", "voice": "audio", "audio": "audio", "video": "video"}
 
 OUTSIDE_WINDOW_CODES = {131047}
@@ -143,13 +135,6 @@ class GraphAPI:
         return body if isinstance(body, dict) else {}
 
 
-@dataclass(frozen=True)
-class Recipient:
-    is_staff: bool
-    last_inbound_at: datetime | None
-    language: str | None
-
-
 def find_reference(reply: Reply) -> str | None:
     given = reply.extra.get("reference")
     if isinstance(given, str) and given:
@@ -173,7 +158,7 @@ class WhatsAppSender:
         await self.graph.http.aclose()
 
     async def send(self, chat_id: str, reply: Reply) -> SendResult:
-        recipient = await self._recipient(chat_id)
+        recipient = await held.recipient(self.app.db, self.channel, chat_id)
         now = self.app.clock.now()
         in_window = (
             recipient.last_inbound_at is not None and now - recipient.last_inbound_at < self.window
@@ -207,23 +192,6 @@ class WhatsAppSender:
             body["filename"] = media.file_id
         return [{"type": kind, kind: body}]
 
-    async def _recipient(self, chat_id: str) -> Recipient:
-        async with self.app.db.transaction() as session:
-            row = (
-                await session.execute(
-                    select(ChatIdentity, Staff)
-                    .outerjoin(Staff, (Staff.id == ChatIdentity.staff_id) & Staff.active.is_(True))
-                    .where(ChatIdentity.channel == self.channel, ChatIdentity.chat_id == chat_id)
-                    .order_by(ChatIdentity.id.desc())
-                    .limit(1)
-                )
-            ).first()
-        if row is None:
-            return Recipient(is_staff=False, last_inbound_at=None, language=None)
-        identity, staff = row
-        language = identity.language or (staff.language if staff is not None else None)
-        return Recipient(staff is not None, identity.last_inbound_at, language)
-
     async def _outside_window(self, chat_id: str, reply: Reply, recipient: Recipient) -> SendResult:
         if not recipient.is_staff:
             log.info("whatsapp: window closed for a non-staff chat, not sent")
@@ -232,10 +200,10 @@ class WhatsAppSender:
         if message is None:
             raise PermanentFailure(reason="outside_window_no_template")
         wamid: str | None = None
-        if not await self._has_held(chat_id):
+        if not await held.has_held(self.app.db, self.channel, chat_id):
             # A failure here propagates (RetryLater...) before anything is held: tried again whole.
             wamid = await self.graph.send(chat_id, message)
-        await self._hold(chat_id, reply)
+        await held.hold(self.app.db, self.channel, chat_id, reply, self.app.clock.now())
         return SendResult(platform_message_id=wamid)
 
     def _template(self, reply: Reply) -> Message | None:
@@ -248,52 +216,3 @@ class WhatsAppSender:
         if not isinstance(params, list) or not params:
             params = [find_reference(reply) or "-"]
         return template_message(name, str(language), [str(p) for p in params])
-
-    async def _has_held(self, chat_id: str) -> bool:
-        async with self.app.db.transaction() as session:
-            found = await session.scalar(
-                select(OutboxMessage.id)
-                .where(
-                    OutboxMessage.channel == self.channel,
-                    OutboxMessage.chat_id == chat_id,
-                    OutboxMessage.status == HELD,
-                )
-                .limit(1)
-            )
-        return found is not None
-
-    async def _hold(self, chat_id: str, reply: Reply) -> None:
-        extra = {k: v for k, v in reply.extra.items() if k not in TEMPLATE_KEYS}
-        payload = Reply.from_json({**reply.to_json(), "extra": extra}).to_json()
-        if "evidence_id" in extra:
-            # An evidence file is kept by reference only; its bytes are read again when sent.
-            payload["media"] = None
-        now = self.app.clock.now()
-        async with self.app.db.transaction() as session:
-            # The row being delivered: the worker has one row of a chat in flight, leased. Its
-            # case and kind go with the copy (retention, and a failed assignment moving on).
-            original = await session.scalar(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.channel == self.channel,
-                    OutboxMessage.chat_id == chat_id,
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.locked_until > now,
-                )
-                .order_by(OutboxMessage.id)
-                .limit(1)
-            )
-            session.add(
-                OutboxMessage(
-                    channel=self.channel,
-                    chat_id=chat_id,
-                    payload=payload,
-                    kind=original.kind if original is not None else HELD_KIND,
-                    case_id=original.case_id if original is not None else None,
-                    staff_id=original.staff_id if original is not None else None,
-                    status=HELD,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )

@@ -9,11 +9,14 @@ POST, in this order:
    nothing stored;
 2. in ONE transaction: each message is stored in the inbox (unique on its wamid, so a retried
    webhook is handled once), the sender's window is refreshed (`last_inbound_at`), staff rows
-   held outside the window are released, a registered staff number is linked (whatsapp_link),
-   and a press on our own "next page" row is answered here (the next page queued, the inbox row
-   marked done: it never reaches the conversation handlers); status callbacks update the outbox
-   rows by `platform_message_id` (delivered → `delivered_at`; failed with 131047 → the row is
-   queued again to go as the staff template; failed otherwise → failed, with a case event);
+   held outside the window are released (bot/messaging/held.py), a registered staff number is
+   linked (bot/admin/phone_link.py), and a press on our own "next page" row is answered here
+   (the next page queued, the inbox row marked done: it never reaches the conversation
+   handlers, and it is the channel's own paging of lists longer than WhatsApp shows); status
+   callbacks update the outbox rows by `platform_message_id` (bot/messaging/receipts.py:
+   delivered → `delivered_at`; failed with 131047 → the row is queued again to go as the staff
+   template; failed otherwise → failed, and its case is told through the `DeliveryHooks` that
+   bot.runtime.http passes in);
    a malformed part (whatsapp_schema) is set aside in `rejected_inbound`, the rest stored;
 3. after the commit: 200 (and the inbox processor is woken). A database error answers 500, so
    Meta retries (the unique wamid makes it harmless). Over 1 MB: 413; not JSON or nested too
@@ -34,18 +37,20 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.casework.undelivered import handle_permanent_failure
+from bot.admin.phone_link import identity_for, link_by_sender_phone
 from bot.channels.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.channels.whatsapp import parse as wp
-from bot.channels.whatsapp.link import identity_for, link_by_sender_phone
 from bot.channels.whatsapp.render import PAGE_KEY
-from bot.channels.whatsapp.send import FORCE_TEMPLATE, HELD, HELD_MAX_AGE, TEMPLATE_KEYS
+from bot.channels.whatsapp.send import OUTSIDE_WINDOW_CODES
 from bot.core.app import App
 from bot.core.i18n import Translator
 from bot.core.settings import Settings
+from bot.messaging import held, receipts
+from bot.messaging.held import TEMPLATE_KEYS
 from bot.messaging.inbox_store import store
 from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
+from bot.messaging.outcomes import DeliveryHooks
 from bot.messaging.rejected_inbound import set_aside
 from models import InboxUpdate, OutboxMessage
 
@@ -79,7 +84,7 @@ async def verify(request: Request) -> Response:
     return PlainTextResponse(params.get("hub.challenge", ""))
 
 
-async def receive(request: Request) -> Response:
+async def receive(request: Request, hooks: DeliveryHooks) -> Response:
     app: App = request.app.state.patbm
     secret = app.settings.whatsapp_app_secret
     given = request.headers.get(SIGNATURE_HEADER)
@@ -101,7 +106,7 @@ async def receive(request: Request) -> Response:
         return refusal(wp.CHANNEL, exc)
     batch = wp.parse_webhook(payload, phone_number_id=app.settings.whatsapp_phone_number_id)
     try:
-        stored, queued = await handle_batch(app, batch)
+        stored, queued = await handle_batch(app, batch, hooks)
     except Exception as exc:
         log.error("whatsapp webhook not stored: %s", type(exc).__name__)
         log.debug("whatsapp webhook traceback", exc_info=exc)
@@ -115,7 +120,7 @@ async def receive(request: Request) -> Response:
     return Response(status_code=200)
 
 
-async def handle_batch(app: App, batch: wp.WebhookBatch) -> tuple[int, int]:
+async def handle_batch(app: App, batch: wp.WebhookBatch, hooks: DeliveryHooks) -> tuple[int, int]:
     """Store the messages and apply the statuses in one transaction: (stored, queued) counts."""
     now = app.clock.now()
     stored = queued = 0
@@ -125,7 +130,7 @@ async def handle_batch(app: App, batch: wp.WebhookBatch) -> tuple[int, int]:
             stored += int(new)
             queued += replies
         for status in batch.statuses:
-            queued += await _status(session, status, now, app.settings)
+            queued += await _status(session, status, now, app.settings, hooks)
         set_aside(session, wp.CHANNEL, batch.rejected, now)
     return stored, queued
 
@@ -145,7 +150,8 @@ async def _message(session: AsyncSession, item: wp.Item, now: datetime) -> tuple
     inbound = wp.parse_item(item)
     if inbound is None:
         return True, 0
-    queued = await _window_opened(session, inbound.chat_id, now)
+    # The person wrote: what was held for them while the window was closed goes out now.
+    queued = await held.release(session, wp.CHANNEL, inbound.chat_id, now)
     identity = await identity_for(session, inbound)
     linked_before = identity is not None and identity.staff_id is not None
     identity = await link_by_sender_phone(session, inbound, identity, now)
@@ -164,28 +170,6 @@ async def _message(session: AsyncSession, item: wp.Item, now: datetime) -> tuple
         )
         return False, queued
     return True, queued
-
-
-async def _window_opened(session: AsyncSession, chat_id: str, now: datetime) -> int:
-    """The person wrote: what was held for them while the window was closed goes out now."""
-    held = (
-        OutboxMessage.channel == wp.CHANNEL,
-        OutboxMessage.chat_id == chat_id,
-        OutboxMessage.status == HELD,
-    )
-    await session.execute(
-        update(OutboxMessage)
-        .where(*held, OutboxMessage.created_at < now - HELD_MAX_AGE)
-        .values(status="failed", last_error="held too long outside the window")
-        .execution_options(synchronize_session=False)
-    )
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(*held)
-        .values(status="pending", next_attempt_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def _next_page(
@@ -230,61 +214,40 @@ async def _next_page(
 
 
 async def _status(
-    session: AsyncSession, status: wp.StatusUpdate, now: datetime, settings: Settings
-) -> int:
-    rows = list(
-        (
-            await session.scalars(
-                select(OutboxMessage).where(
-                    OutboxMessage.channel == wp.CHANNEL,
-                    OutboxMessage.platform_message_id == status.message_id,
-                )
-            )
-        ).all()
-    )
-    queued = 0
-    for row in rows:
-        if status.status in ("delivered", "read") and row.delivered_at is None:
-            row.delivered_at = status.at or now
-        elif status.status == "failed" and row.status == "sent":
-            queued += await _failed_later(session, row, status, now, settings)
-    return queued
-
-
-async def _failed_later(
     session: AsyncSession,
-    row: OutboxMessage,
     status: wp.StatusUpdate,
     now: datetime,
     settings: Settings,
+    hooks: DeliveryHooks,
 ) -> int:
-    """The API accepted the message but WhatsApp could not deliver it."""
-    reply = Reply.from_json(row.payload)
-    if status.error_code == 131047 and not reply.extra.get(FORCE_TEMPLATE):
-        # Outside the window after all: send it again; the sender templates it for staff and
-        # drops it (failed, with a case event) for anyone else.
-        row.payload = Reply.from_json(
-            {**reply.to_json(), "extra": {**reply.extra, FORCE_TEMPLATE: True}}
-        ).to_json()
-        row.status = "pending"
-        row.next_attempt_at = now
-        row.platform_message_id = None
-        row.last_error = "whatsapp 131047 (delivery)"
-        return 1
-    reason = f"whatsapp {status.error_code} (delivery)"
-    row.status = "failed"
-    row.last_error = reason
-    log.warning("whatsapp outbox %s failed on delivery: %s", row.id, status.error_code)
-    # As when the send itself fails for good: a case event, and an assignment moves on.
-    await handle_permanent_failure(session, row, reason, now, settings)
-    return 0
+    """A status callback, in our terms (bot/messaging/receipts.py decides what it does)."""
+    if status.status in ("delivered", "read"):
+        await receipts.delivered(session, wp.CHANNEL, status.message_id, status.at or now)
+        return 0
+    if status.status != "failed":
+        return 0
+    return await receipts.failed_later(
+        session,
+        wp.CHANNEL,
+        status.message_id,
+        reason=f"whatsapp {status.error_code} (delivery)",
+        outside_window=status.error_code in OUTSIDE_WINDOW_CODES,
+        now=now,
+        settings=settings,
+        hooks=hooks,
+    )
 
 
-def http_routes(app: App) -> list[BaseRoute]:
-    """Mounted by bot.runtime.http when the WhatsApp channel is configured."""
+def http_routes(app: App, hooks: DeliveryHooks) -> list[BaseRoute]:
+    """Mounted by bot.runtime.http when the WhatsApp channel is configured; `hooks` say what a
+    message that fails after it was sent means for its case (bot/runtime/wiring.py)."""
     if not app.settings.whatsapp_enabled:
         return []
+
+    async def post(request: Request) -> Response:
+        return await receive(request, hooks)
+
     return [
         Route(PATH, verify, methods=["GET"]),
-        Route(PATH, receive, methods=["POST"]),
+        Route(PATH, post, methods=["POST"]),
     ]

@@ -1,9 +1,11 @@
-"""Linking a WhatsApp account to a registered staff member by the sender's own number.
+"""Linking a chat account to a registered staff member by the sender's own number.
 
-The webhook is signed by Meta and its `wa_id` is the sender's verified number, so a message from
-a number registered as staff links that account at first contact (no code needed). A sender
-without a `wa_id` (business-scoped id only) links with the one-time code of `patbm staff invite`
-(`/start CODE`, handled by handlers/linking.py like on every channel). That holds at any point:
+A channel sets `Inbound.sender_phone` only when the platform vouches for the number: WhatsApp's
+webhook is signed by Meta and its `wa_id` is the sender's verified number. So a message from a
+number registered as staff links that account at first contact (no code needed); the WhatsApp
+webhook calls this in its transaction. A sender without a `wa_id` (business-scoped id only)
+links with the one-time code of `patbm staff invite` (`/start CODE`, handled by
+handlers/linking.py like on every channel). That holds at any point:
 a resident who is registered as staff later is linked by their next message, whatever flow they
 are in; a report they were filling in is kept (their message was an answer to it) and they are
 told so.
@@ -18,7 +20,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.admin.staff import find_by_phone
-from bot.channels.whatsapp.parse import CHANNEL
 from bot.core.i18n import Translator
 from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
@@ -33,7 +34,7 @@ REPORT_FLOW = "report"
 async def identity_for(session: AsyncSession, inbound: Inbound) -> ChatIdentity | None:
     return await session.scalar(
         select(ChatIdentity).where(
-            ChatIdentity.channel == CHANNEL, ChatIdentity.external_id == inbound.user_id
+            ChatIdentity.channel == inbound.channel, ChatIdentity.external_id == inbound.user_id
         )
     )
 
@@ -41,7 +42,7 @@ async def identity_for(session: AsyncSession, inbound: Inbound) -> ChatIdentity 
 async def _report_in_progress(session: AsyncSession, inbound: Inbound) -> bool:
     flow = await session.scalar(
         select(Conversation.flow).where(
-            Conversation.channel == CHANNEL, Conversation.user_id == inbound.user_id
+            Conversation.channel == inbound.channel, Conversation.user_id == inbound.user_id
         )
     )
     return flow == REPORT_FLOW
@@ -61,7 +62,7 @@ async def link_by_sender_phone(
         return identity
     if identity is None:
         identity = ChatIdentity(
-            channel=CHANNEL,
+            channel=inbound.channel,
             external_id=inbound.user_id,
             chat_id=inbound.chat_id,
             created_at=now,
@@ -70,8 +71,9 @@ async def link_by_sender_phone(
     identity.staff_id = staff.id
     identity.language = identity.language or staff.language
     await session.flush()
-    log.info("whatsapp identity %s linked to staff %s by phone", identity.id, staff.id)
+    log.info("%s identity %s linked to staff %s by phone", inbound.channel, identity.id, staff.id)
     t = Translator(staff.language)
+    # Only WhatsApp vouches for the number today, so the text names it.
     text = t(
         "Halo {name}, nomor WhatsApp ini terdaftar sebagai staf PATBM dan sekarang sudah "
         "terhubung. Tugas dan pemberitahuan kasus akan dikirim ke sini.",
@@ -86,7 +88,7 @@ async def link_by_sender_phone(
         )
     enqueue(
         session,
-        channel=CHANNEL,
+        channel=inbound.channel,
         chat_id=inbound.chat_id,
         reply=Reply(text=text),
         now=now,
