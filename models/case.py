@@ -92,7 +92,8 @@ class Case(Base):
     incident_when: Mapped[str | None] = mapped_column(String(16))  # today, yesterday, ...
     incident_at: Mapped[datetime | None]
 
-    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("areas.code"), index=True)
+    # Looked up through ix_cases_kecamatan_created (its leading column), not an index of its own.
+    kecamatan_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
     kelurahan_code: Mapped[str] = mapped_column(ForeignKey("areas.code"))
 
     # Personal data: encrypted at rest.

@@ -15,7 +15,9 @@ stored when wrong or missing), then the body (bot.channels.inbound_limits: 413 o
 more; 400 when it is not JSON or too deep) and the update (bot.channels.telegram.schema: 400 when
 what we read is malformed), each refusal one log line without the payload; then it stores the
 update, commits, and only then answers 200. Only our own database failing answers 500, so
-Telegram retries (the inbox's unique key makes a retry harmless): never a 500 for input.
+Telegram retries (the inbox's unique key makes a retry harmless): never a 500 for input. A button
+press is answered in that 200's body (`answerCallbackQuery`), so webhook mode makes no call of
+its own for it; in polling mode the inbox answers it after handling (bot.channels.telegram.sender).
 """
 
 from __future__ import annotations
@@ -86,6 +88,11 @@ async def telegram_webhook(request: Request) -> Response:
     # Committed: now Telegram may forget it.
     if new:
         request.app.state.inbox_stored()
+    query_id = telegram_parse.callback_query_id(update)
+    if query_id is not None:
+        # The Bot API runs one method given in the webhook's response: the button's spinner
+        # stops now, before the press is handled, and without a call of our own.
+        return JSONResponse({"method": "answerCallbackQuery", "callback_query_id": query_id})
     return Response(status_code=200)
 
 

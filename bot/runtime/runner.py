@@ -107,7 +107,9 @@ class Runner:
                 log.error("patbm run: %s", exc)
                 return exc.exit_code
             self.senders[self.telegram.sender.channel] = self.telegram.sender
-            self.processor.channels[TELEGRAM] = telegram_inbox(self.telegram.sender)
+            # In webhook mode the webhook's response answers button presses (bot.runtime.http).
+            answers = self.telegram.sender if self.telegram.poller is not None else None
+            self.processor.channels[TELEGRAM] = telegram_inbox(answers)
         if self.app.settings.whatsapp_enabled:
             sender: Sender = whatsapp.setup(self.app)
             self.senders[sender.channel] = sender

@@ -195,6 +195,23 @@ async def test_webhook_mode_sets_the_secret_and_refuses_forgeries(
     assert len(fake.messages(4201)) == await _count(
         prepared, OutboxMessage, OutboxMessage.chat_id == "4201"
     )
+    # A button press is answered in the webhook's own response: no answerCallbackQuery call.
+    shown = fake.messages(4201)[-1]
+    buttons = shown["reply_markup"]["inline_keyboard"]
+    press = fake.callback_body(4201, buttons[0][0]["callback_data"], shown["message_id"])
+    sent_before = len(fake.calls)
+    async with httpx.AsyncClient(base_url=proc.url) as client:
+        answered = await client.post(
+            "/webhooks/telegram",
+            json=fake.make_update(4201, press, kind="callback_query"),
+            headers={"X-Telegram-Bot-Api-Secret-Token": secret},
+        )
+    assert answered.status_code == 200
+    assert answered.json() == {"method": "answerCallbackQuery", "callback_query_id": press["id"]}
+    await fake.await_for(lambda: len(fake.calls) > sent_before, within=30)
+    await eventually(lambda: _none_unsent(prepared, "4201"), within=30, what="press answered")
+    assert await _count(prepared, InboxUpdate) == 2
+    assert fake.calls_to("answerCallbackQuery") == []
     assert proc.terminate() == 0
 
 
