@@ -68,6 +68,9 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None)
     return create_async_engine(url, echo=echo, **kwargs)
 
 
+_DATABASE_KEY = "patbm.database"
+
+
 class Database:
     """Owns the engine and the session factory of one process."""
 
@@ -75,7 +78,14 @@ class Database:
         self.url = url
         self.pool_size = pool_size
         self.engine = create_engine(url, echo=echo, pool_size=pool_size)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Each session knows its Database (database_of), for state kept per database.
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={_DATABASE_KEY: self}
+        )
+        # Bumped by every area import through this database (bot/cases/areas.py), so caches of
+        # the areas here (the report flow's area index) read again at once; other processes
+        # rely on the caches' time bound.
+        self.areas_generation = 0
         # SQLite has one writer at a time. Without this, each task's connection thread waits for
         # the lock in SQLite's busy handler, which sleeps in growing steps (up to 100 ms): under
         # load most of the latency was spent there. Queueing in the event loop hands the lock
@@ -143,3 +153,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def database_of(session: AsyncSession) -> Database:
+    """The Database that made this session (every session comes from `Database.sessions`)."""
+    db = session.info.get(_DATABASE_KEY)
+    if not isinstance(db, Database):
+        raise LookupError("this session was not made by a Database")
+    return db
