@@ -125,6 +125,8 @@ class Runner:
         fetchers = build_fetchers(self.app.settings, self._evidence_http)
         if fetchers:
             self.evidence = EvidenceWorker(self.app, fetchers)
+            # A commit that queued evidence (a submitted report) wakes it at once.
+            self.app.db.commit_hooks.add(self.evidence.after_commit)
             self._spawn(self.evidence.run())
         self.delivery = DeliveryWorker(
             self.app, self.senders, instance_id=self.instance_id, hooks=DELIVERY_HOOKS
@@ -155,6 +157,7 @@ class Runner:
         server.stop()
         self.processor.stop()
         if self.evidence is not None:
+            self.app.db.commit_hooks.discard(self.evidence.after_commit)
             self.evidence.stop()
         if self.delivery is not None:
             await self.delivery.stop()
