@@ -7,17 +7,21 @@ change `turn.state` (the stored conversation: flow, step, data), adds replies to
 outbox and saving the conversation state, and marks the inbox row handled in that same
 transaction. Handlers never import a platform library.
 
-Routing to handlers (handlers/router.py) uses three registries filled at import time:
-- COMMANDS: "/status" -> handler (commands are matched case-insensitively);
-- OPTION_PREFIXES: "k" -> handler for option ids "k:..." (button data is "prefix:...");
-- FLOWS: "report" -> handler for free input while the conversation's flow is "report".
+Routing (handlers/router.py) reads one HandlerTable, which handlers.router.build_table() lists
+explicitly, in one place, and carries on every Turn:
+- commands: "/status" -> handler (matched case-insensitively); staff_commands are those only
+  linked staff may use;
+- option_prefixes: "k" -> handler for option ids "k:..." (button data is "prefix:...");
+- flows: "report" -> handler for free input while the conversation's flow is "report".
+A command, prefix or flow listed twice is refused (DuplicateHandler) when the table is built.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +58,8 @@ class Turn:
     staff: Staff | None
     state: ConversationState
     now: datetime
+    # The router's table (handlers.router.HANDLERS), carried so /bantuan can name staff commands.
+    handlers: HandlerTable
     replies: list[Reply] = field(default_factory=list)
 
     @property
@@ -75,48 +81,85 @@ class Turn:
 
 Handler = Callable[[Turn], Awaitable[None]]
 
-COMMANDS: dict[str, Handler] = {}
-OPTION_PREFIXES: dict[str, Handler] = {}
-FLOWS: dict[str, Handler] = {}
-# Commands only linked staff may use; others get a kind refusal from the router.
-STAFF_COMMANDS: set[str] = set()
-
 
 class DuplicateHandler(Exception):
     """Two handlers claim one command, button prefix or flow: refused when the bot starts."""
 
 
+@dataclass(frozen=True)
+class Command:
+    """A handler for one or more commands ("/status", "/cek"); staff_only refuses residents."""
+
+    handler: Handler
+    names: tuple[str, ...]
+    staff_only: bool = False
+
+    def __init__(self, handler: Handler, *names: str, staff_only: bool = False) -> None:
+        # Lower-cased here: an Inbound's command is lower-cased, so "/STATUS" matches too.
+        object.__setattr__(self, "handler", handler)
+        object.__setattr__(self, "names", tuple(name.lower() for name in names))
+        object.__setattr__(self, "staff_only", staff_only)
+
+
+@dataclass(frozen=True)
+class ButtonPrefix:
+    """A handler for every option id "prefix:..."."""
+
+    handler: Handler
+    prefix: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A handler for free input while the conversation is in this flow."""
+
+    handler: Handler
+    name: str
+
+
+Entry = Command | ButtonPrefix | Flow
+
+
+@dataclass(frozen=True)
+class HandlerTable:
+    """Which handler answers which command, button prefix and flow; built once, never changed."""
+
+    commands: Mapping[str, Handler]
+    staff_commands: frozenset[str]
+    option_prefixes: Mapping[str, Handler]
+    flows: Mapping[str, Handler]
+
+    @classmethod
+    def of(cls, *entries: Entry) -> HandlerTable:
+        commands: dict[str, Handler] = {}
+        prefixes: dict[str, Handler] = {}
+        flows: dict[str, Handler] = {}
+        staff: set[str] = set()
+        for entry in entries:
+            if isinstance(entry, Command):
+                for name in entry.names:
+                    _claim(commands, name, entry.handler, "command")
+                    if entry.staff_only:
+                        staff.add(name)
+            elif isinstance(entry, ButtonPrefix):
+                _claim(prefixes, entry.prefix, entry.handler, "button prefix")
+            else:
+                _claim(flows, entry.name, entry.handler, "flow")
+        return cls(
+            MappingProxyType(commands),
+            frozenset(staff),
+            MappingProxyType(prefixes),
+            MappingProxyType(flows),
+        )
+
+
 def _claim(table: dict[str, Handler], key: str, handler: Handler, what: str) -> None:
-    # Import order must never decide which of two handlers wins.
+    # Listed twice is a mistake even for the same handler: the order must never decide.
     owner = table.get(key)
-    if owner is not None and owner is not handler:
-        raise DuplicateHandler(f"{what} {key!r}: {owner.__module__} and {handler.__module__}")
+    if owner is not None:
+        raise DuplicateHandler(f"{what} {key!r}: {_name(owner)} and {_name(handler)}")
     table[key] = handler
 
 
-def command(*names: str, staff_only: bool = False) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        for name in names:
-            _claim(COMMANDS, name.lower(), handler, "command")
-            if staff_only:
-                STAFF_COMMANDS.add(name.lower())
-        return handler
-
-    return register
-
-
-def option_prefix(*prefixes: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        for prefix in prefixes:
-            _claim(OPTION_PREFIXES, prefix, handler, "button prefix")
-        return handler
-
-    return register
-
-
-def flow(name: str) -> Callable[[Handler], Handler]:
-    def register(handler: Handler) -> Handler:
-        _claim(FLOWS, name, handler, "flow")
-        return handler
-
-    return register
+def _name(handler: Handler) -> str:
+    return f"{handler.__module__}.{getattr(handler, '__qualname__', repr(handler))}"

@@ -21,7 +21,7 @@ from bot.reporting.digest_chart import render_chart
 from bot.reporting.facts import Period, PeriodError, month_period, this_month
 from bot.reporting.stats import gather_stats
 from bot.reporting.stats_text import measures
-from handlers.base import Turn, command
+from handlers.base import Turn
 from models import Staff, StaffRole
 
 LOGOUT_WORDS = {"keluar", "logout"}
@@ -66,7 +66,6 @@ def _month(turn: Turn) -> tuple[Period, str] | None:
         return None
 
 
-@command("/dasbor", "/dashboard")
 async def dashboard_link(turn: Turn) -> None:
     staff = _allowed(turn, "dasbor")
     if staff is None:
@@ -99,7 +98,6 @@ async def dashboard_link(turn: Turn) -> None:
     )
 
 
-@command("/ekspor", "/export")
 async def export_month(turn: Turn) -> None:
     staff = _allowed(turn, "ekspor")
     if staff is None:
@@ -132,7 +130,6 @@ async def export_month(turn: Turn) -> None:
     turn.replies.append(Reply(text=caption, media=media))
 
 
-@command("/statistik", "/stats")
 async def stats_month(turn: Turn) -> None:
     staff = _allowed(turn, "statistik")
     if staff is None:

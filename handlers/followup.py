@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from bot.cases.lifecycle import Actor, record_event
 from bot.cases.notify import is_reporter
-from bot.casework.followup import PREFIX
-from handlers.base import Turn, flow, option_prefix
+from handlers.base import Turn
 from models import Case, CaseFollowUp, FollowUpAnswer
 
 FLOW = "followup"
@@ -26,7 +25,6 @@ def _parse(option: str) -> tuple[int, str] | None:
     return int(parts[1]), parts[2]
 
 
-@option_prefix(PREFIX)
 async def on_answer(turn: Turn) -> None:
     t = turn.t
     parsed = _parse(turn.inbound.option or "")
@@ -67,7 +65,6 @@ async def on_answer(turn: Turn) -> None:
     )
 
 
-@flow(FLOW)
 async def on_note(turn: Turn) -> None:
     t = turn.t
     followup_id = turn.state.data.get("followup_id")

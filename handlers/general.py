@@ -7,7 +7,7 @@ from bot.casework.intake import may_record
 from bot.core.i18n import LANGUAGES, normalise_language
 from bot.messaging.messages import Option
 from handlers import intake, status
-from handlers.base import STAFF_COMMANDS, Turn, command, option_prefix
+from handlers.base import Turn
 from handlers.intake.labels import FLOW as INTAKE_FLOW
 from handlers.report import prompt_current as report_prompt
 from handlers.report import start_report
@@ -74,12 +74,10 @@ def staff_home(turn: Turn, staff: Staff) -> None:
 
 
 # /start is handlers.linking's (it also takes an invite code) and comes here without one.
-@command("/lapor", "/mulai")
 async def start_command(turn: Turn) -> None:
     await welcome(turn)
 
 
-@command("/bantuan", "/help")
 async def help_command(turn: Turn) -> None:
     turn.reply(
         turn.t(
@@ -95,14 +93,14 @@ async def help_command(turn: Turn) -> None:
             numbers="; ".join(turn.app.settings.emergency_lines()),
         )
     )
-    if turn.staff is not None and STAFF_COMMANDS:
+    staff_commands = turn.handlers.staff_commands
+    if turn.staff is not None and staff_commands:
         turn.reply(
-            turn.t("Perintah untuk petugas: {commands}", commands=", ".join(sorted(STAFF_COMMANDS)))
+            turn.t("Perintah untuk petugas: {commands}", commands=", ".join(sorted(staff_commands)))
         )
     await prompt_current(turn)
 
 
-@command("/bahasa", "/language")
 async def language_command(turn: Turn) -> None:
     args = turn.inbound.command_args
     if args and normalise_language(args[0]) == args[0].lower():
@@ -114,7 +112,6 @@ async def language_command(turn: Turn) -> None:
     )
 
 
-@option_prefix("g")
 async def general_option(turn: Turn) -> None:
     parts = (turn.inbound.option or "").split(":")
     if len(parts) == 3 and parts[1] == "lang" and parts[2] in LANGUAGES:
@@ -133,7 +130,6 @@ async def _set_language(turn: Turn, language: str) -> None:
     await prompt_current(turn)
 
 
-@command("/batal", "/cancel")
 async def cancel_command(turn: Turn) -> None:
     if await status.cancel_detour(turn):
         return

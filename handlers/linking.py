@@ -26,7 +26,7 @@ from bot.cases import vocabulary
 from bot.casework.intake import may_record
 from bot.messaging.messages import Reply
 from handlers import general
-from handlers.base import Turn, command, flow
+from handlers.base import Turn
 from handlers.report.labels import FLOW as REPORT_FLOW
 from handlers.report.labels import STEPS as REPORT_STEPS
 from models import Staff
@@ -74,7 +74,6 @@ def _link(turn: Turn, staff: Staff) -> None:
     turn.reply(text + "\n\n" + turn.t("Ketik /bantuan untuk perintah petugas."), menu)
 
 
-@command("/start")
 async def start(turn: Turn) -> None:
     args = turn.inbound.command_args
     if not args:
@@ -103,7 +102,6 @@ def _ask_contact(turn: Turn, text: str) -> None:
     )
 
 
-@command("/daftar")
 async def register(turn: Turn) -> None:
     if turn.staff is not None:
         turn.reply(
@@ -178,7 +176,6 @@ async def on_contact(turn: Turn) -> None:
     _link(turn, staff)
 
 
-@flow(FLOW)
 async def linking_flow(turn: Turn) -> None:
     if turn.inbound.contact is not None:
         await on_contact(turn)

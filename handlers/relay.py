@@ -5,13 +5,12 @@ from __future__ import annotations
 from bot.cases.authz import AccessDenied, actor_for, deny
 from bot.cases.notify import is_reporter
 from bot.casework.relay import RelayUnavailable, reporter_answer, stop_relay
-from handlers.base import Turn, command, flow, option_prefix
+from handlers.base import Turn
 from models import Case
 
 RELAY_FLOW = "relay"
 
 
-@option_prefix("rl")
 async def relay_button(turn: Turn) -> None:
     t = turn.t
     parts = (turn.inbound.option or "").split(":")
@@ -47,7 +46,6 @@ async def relay_button(turn: Turn) -> None:
     )
 
 
-@flow(RELAY_FLOW)
 async def relay_answer(turn: Turn) -> None:
     t = turn.t
     text = (turn.inbound.text or "").strip()
@@ -71,7 +69,6 @@ async def relay_answer(turn: Turn) -> None:
     )
 
 
-@command("/stop")
 async def stop_command(turn: Turn) -> None:
     t = turn.t
     args = turn.inbound.command_args

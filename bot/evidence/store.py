@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from bot.cases.lifecycle import Actor, record_event
 from bot.cases.notify import notify_reporter
@@ -34,10 +34,9 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
-# A session whose transaction queued evidence: after its commit the fetchers of this process
-# are kicked (see `kick_after_commit`).
+# Noted in the session's info when its transaction queued evidence: after the commit the fetch
+# worker of this process is woken (a commit hook, see `queued_in` and bot/evidence/worker.py).
 _QUEUED_FLAG = "patbm_evidence_queued"
-_KICKS: list[Any] = []
 
 
 def queue_evidence(session: AsyncSession, case: Case, now: datetime) -> int:
@@ -69,28 +68,9 @@ def queue_evidence(session: AsyncSession, case: Case, now: datetime) -> int:
     return queued
 
 
-def on_queued(callback: Any) -> None:
-    """Call `callback()` after each commit that queued evidence (the fetch worker's kick)."""
-    _KICKS.append(callback)
-
-
-def forget_kicks() -> None:
-    _KICKS.clear()
-
-
-@event.listens_for(Session, "after_commit")
-def _after_commit(session: Session) -> None:
-    if session.info.pop(_QUEUED_FLAG, None):
-        for kick in list(_KICKS):
-            try:
-                kick()
-            except Exception:
-                log.exception("evidence: kicking the fetcher failed")
-
-
-@event.listens_for(Session, "after_rollback")
-def _after_rollback(session: Session) -> None:
-    session.info.pop(_QUEUED_FLAG, None)
+def queued_in(info: Mapping[str, Any]) -> bool:
+    """Whether the transaction of the session with this `info` queued evidence."""
+    return bool(info.get(_QUEUED_FLAG))
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
@@ -105,31 +106,32 @@ class EvidenceWorker:
     def kick(self) -> None:
         self._wake.set()
 
+    def after_commit(self, info: Mapping[str, Any]) -> None:
+        """A commit hook of the Database (wired by bot/runtime/runner.py): a commit that queued
+        evidence wakes the worker at once."""
+        if evidence_store.queued_in(info):
+            self.kick()
+
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
 
     async def run(self) -> None:
-        evidence_store.on_queued(self.kick)
         log.info("evidence: fetching from %s", ", ".join(sorted(self.fetchers)))
         kicked, retries = True, 0
-        try:
-            while not self._stopping:
-                self._wake.clear()
-                try:
-                    result = await fetch_due(self.app, self.fetchers)
-                    log.debug("evidence fetch: %s", result)
-                    if kicked and result.handled == 0:
-                        # A kick can arrive before its rows are visible to our claim (seen
-                        # on PostgreSQL): look again shortly, a few times, before the poll.
-                        retries = KICK_RETRIES
-                except Exception:
-                    log.exception("evidence fetch failed; trying again shortly")
-                wait = KICK_RETRY_SECONDS if retries > 0 else POLL_SECONDS
-                retries -= 1
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), wait)
-                kicked = self._wake.is_set()
-        finally:
-            with contextlib.suppress(ValueError):
-                evidence_store._KICKS.remove(self.kick)
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                result = await fetch_due(self.app, self.fetchers)
+                log.debug("evidence fetch: %s", result)
+                if kicked and result.handled == 0:
+                    # A kick can arrive before its rows are visible to our claim (seen
+                    # on PostgreSQL): look again shortly, a few times, before the poll.
+                    retries = KICK_RETRIES
+            except Exception:
+                log.exception("evidence fetch failed; trying again shortly")
+            wait = KICK_RETRY_SECONDS if retries > 0 else POLL_SECONDS
+            retries -= 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), wait)
+            kicked = self._wake.is_set()

@@ -17,8 +17,8 @@ from bot.core.clock import as_utc
 from bot.core.i18n import Translator, normalise_language
 from bot.messaging.messages import Inbound, Reply, merge_replies
 from bot.messaging.outbox import enqueue_reply
-from handlers.base import ConversationState, Turn
-from handlers.router import route
+from handlers.base import ConversationState, HandlerTable, Turn
+from handlers.router import HANDLERS, route
 from models import ChatIdentity, Conversation, OutboxMessage, Staff
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,9 @@ def _copy(state: ConversationState) -> ConversationState:
     return ConversationState(state.flow, state.step, dict(state.data), state.language)
 
 
-async def dispatch(app: App, session: AsyncSession, inbound: Inbound) -> list[OutboxMessage]:
+async def dispatch(
+    app: App, session: AsyncSession, inbound: Inbound, handlers: HandlerTable = HANDLERS
+) -> list[OutboxMessage]:
     """Handle one inbound in the caller's transaction; returns the queued outbox rows.
 
     StaleDataError (another instance changed this conversation meanwhile) and IntegrityError
@@ -140,6 +142,7 @@ async def dispatch(app: App, session: AsyncSession, inbound: Inbound) -> list[Ou
         staff=staff,
         state=state,
         now=now,
+        handlers=handlers,
     )
     ttl = timedelta(hours=app.settings.draft_ttl_hours)
     if state.flow is not None and as_utc(conversation.updated_at) + ttl < now:
@@ -199,12 +202,14 @@ async def _queue(
     return queued
 
 
-async def dispatch_in_transaction(app: App, inbound: Inbound) -> list[OutboxMessage]:
+async def dispatch_in_transaction(
+    app: App, inbound: Inbound, handlers: HandlerTable = HANDLERS
+) -> list[OutboxMessage]:
     """dispatch() in a transaction of its own, retried when it lost a race with another one."""
     for attempt in range(RACE_RETRIES + 1):
         try:
             async with app.db.transaction() as session:
-                queued = await dispatch(app, session, inbound)
+                queued = await dispatch(app, session, inbound, handlers)
             return queued
         except (StaleDataError, IntegrityError):
             if attempt == RACE_RETRIES:

@@ -22,7 +22,6 @@ from collections.abc import Awaitable
 from typing import Any
 
 import httpx
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.channels.telegram.sender import CHANNEL as TELEGRAM
 from bot.channels.telegram.sender import inbox_channel as telegram_inbox
@@ -39,8 +38,9 @@ from bot.messaging.instances import Heartbeat, new_instance_id, take_over_leases
 from bot.messaging.sending import ChannelStartError, Sender
 from bot.runtime.dispatch import dispatch
 from bot.runtime.http import build_http_app, build_server
-from bot.runtime.scheduler import SHUTDOWN_GRACE_SECONDS, build_scheduler
+from bot.runtime.scheduler import SHUTDOWN_GRACE_SECONDS, JobScheduler, build_scheduler
 from bot.runtime.scheduler import shutdown as shutdown_scheduler
+from bot.runtime.scheduler import start as start_scheduler
 from bot.runtime.wiring import DELIVERY_HOOKS
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class Runner:
         self.senders: dict[str, Sender] = {}
         self.telegram: TelegramChannel | None = None
         self.delivery: DeliveryWorker | None = None
-        self.scheduler: AsyncIOScheduler | None = None
+        self.scheduler: JobScheduler | None = None
         self.instance_id = new_instance_id()
         self.evidence: EvidenceWorker | None = None
         self._evidence_http: httpx.AsyncClient | None = None
@@ -127,6 +127,8 @@ class Runner:
         fetchers = build_fetchers(self.app.settings, self._evidence_http)
         if fetchers:
             self.evidence = EvidenceWorker(self.app, fetchers)
+            # A commit that queued evidence (a submitted report) wakes it at once.
+            self.app.db.commit_hooks.add(self.evidence.after_commit)
             self._spawn(self.evidence.run())
         self.delivery = DeliveryWorker(
             self.app, self.senders, instance_id=self.instance_id, hooks=DELIVERY_HOOKS
@@ -135,7 +137,7 @@ class Runner:
         self._spawn(self.delivery.run())
         # The scheduler's outbox job nudges the same worker instead of building its own.
         self.scheduler = build_scheduler(self.app, worker=self.delivery)
-        self.scheduler.start()
+        await start_scheduler(self.scheduler)
         if self.telegram is not None and self.telegram.poller is not None:
             self.telegram.poller.processor = self.processor
             self._spawn(self.telegram.poller.run())
@@ -157,6 +159,7 @@ class Runner:
         server.stop()
         self.processor.stop()
         if self.evidence is not None:
+            self.app.db.commit_hooks.discard(self.evidence.after_commit)
             self.evidence.stop()
         if self.delivery is not None:
             await self.delivery.stop()

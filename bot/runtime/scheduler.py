@@ -17,8 +17,9 @@ database that claims what it acts on, so any number of instances may run the sam
 - `cleanup` every night: drafts older than `draft_ttl_hours`, handled inbox rows and parts
   refused at the edge (`rejected_inbound`) older than `inbox_retention_days`.
 
-Use: `scheduler = build_scheduler(app, worker=worker)`, `await start(scheduler)` inside the
-running loop, `await shutdown(scheduler)` at the end. `run_job(app, name, now)` runs one job
+Use: `scheduler = build_scheduler(app, worker=worker)` (a JobScheduler: APScheduler's triggers
+and the runs in progress it started), `await start(scheduler)` inside the running loop,
+`await shutdown(scheduler)` at the end. `run_job(app, name, now)` runs one job
 once (for `patbm jobs run`).
 """
 
@@ -27,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -44,6 +45,7 @@ from bot.evidence.worker import fetch_evidence_once
 from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.sending import Sender
 from bot.reporting.digest import run_digests
+from bot.runtime.job_runs import JobRuns
 from bot.runtime.wiring import DELIVERY_HOOKS
 from models import Conversation, InboxUpdate, RejectedInbound
 
@@ -129,9 +131,24 @@ async def run_job(
     raise ValueError(f"unknown job {name!r} (one of: {', '.join(JOB_NAMES)})")
 
 
-# Job runs in progress in this process (each its own task, see `_scheduled`). `shutdown` lets
-# them finish before the database is closed.
-RUNNING_JOBS: set[asyncio.Task[Any]] = set()
+@dataclass
+class JobScheduler:
+    """APScheduler's triggers, and the runs of them in progress (`shutdown` waits for those)."""
+
+    triggers: AsyncIOScheduler
+    runs: JobRuns = field(default_factory=JobRuns)
+
+    @property
+    def running(self) -> bool:
+        return bool(self.triggers.running)
+
+    def get_job(self, job_id: str) -> Any:
+        return self.triggers.get_job(job_id)
+
+    def get_jobs(self) -> list[Any]:
+        return list(self.triggers.get_jobs())
+
+
 # How long `shutdown` waits for running jobs before it cancels them.
 SHUTDOWN_GRACE_SECONDS = 20.0
 
@@ -147,7 +164,7 @@ async def _run_logged(app: App, name: str, worker: DeliveryWorker | None) -> Non
         log.debug("scheduled job %s: %s", name, result)
 
 
-async def _scheduled(app: App, name: str, worker: DeliveryWorker | None) -> None:
+async def _scheduled(runs: JobRuns, app: App, name: str, worker: DeliveryWorker | None) -> None:
     """What APScheduler runs: the job in a task of its own, shielded from APScheduler.
 
     AsyncIOScheduler's executor cancels every job task it started when the scheduler shuts
@@ -158,10 +175,7 @@ async def _scheduled(app: App, name: str, worker: DeliveryWorker | None) -> None
     already ended the thread: a future nobody resolves, and the loop's teardown waits for ever.
     So only this wrapper is cancelled; the run goes on, and `shutdown` waits for it.
     """
-    task = asyncio.create_task(_run_logged(app, name, worker), name=f"scheduled job {name}")
-    RUNNING_JOBS.add(task)
-    task.add_done_callback(RUNNING_JOBS.discard)
-    await asyncio.shield(task)
+    await runs.shielded(_run_logged(app, name, worker), name=f"scheduled job {name}")
 
 
 def _digest_catch_up(app: App, now: datetime) -> datetime | None:
@@ -180,91 +194,74 @@ def build_scheduler(
     *,
     worker: DeliveryWorker | None = None,
     outbox_interval_seconds: float = 30,
-) -> AsyncIOScheduler:
+) -> JobScheduler:
     zone = app.settings.zone
     at = parse_clock_time(app.settings.digest_time, "digest_time")
     now = app.clock.now()
-    scheduler = AsyncIOScheduler(timezone=zone, job_defaults=dict(JOB_DEFAULTS))
-    scheduler.add_job(
+    triggers = AsyncIOScheduler(timezone=zone, job_defaults=dict(JOB_DEFAULTS))
+    runs = JobRuns()
+    triggers.add_job(
         _scheduled,
         IntervalTrigger(minutes=1, timezone=zone),
-        args=[app, "escalation", worker],
+        args=[runs, app, "escalation", worker],
         id="escalation",
         next_run_time=now,
         **JOB_DEFAULTS,
     )
-    scheduler.add_job(
+    triggers.add_job(
         _scheduled,
         CronTrigger(hour=at.hour, minute=at.minute, timezone=zone),
-        args=[app, "digest", worker],
+        args=[runs, app, "digest", worker],
         id="digest",
         **JOB_DEFAULTS,
     )
     catch_up = _digest_catch_up(app, now)
     if catch_up is not None:
-        scheduler.add_job(
+        triggers.add_job(
             _scheduled,
             "date",
             run_date=catch_up,
-            args=[app, "digest", worker],
+            args=[runs, app, "digest", worker],
             id="digest-catch-up",
         )
-    scheduler.add_job(
+    triggers.add_job(
         _scheduled,
         IntervalTrigger(seconds=outbox_interval_seconds, timezone=zone),
-        args=[app, "outbox", worker],
+        args=[runs, app, "outbox", worker],
         id="outbox",
         **JOB_DEFAULTS,
     )
-    scheduler.add_job(
+    triggers.add_job(
         _scheduled,
         IntervalTrigger(minutes=10, timezone=zone),
-        args=[app, "followup", worker],
+        args=[runs, app, "followup", worker],
         id="followup",
         **JOB_DEFAULTS,
     )
-    scheduler.add_job(
+    triggers.add_job(
         _scheduled,
         CronTrigger(hour=3, minute=17, timezone=zone),
-        args=[app, "cleanup", worker],
+        args=[runs, app, "cleanup", worker],
         id="cleanup",
         **JOB_DEFAULTS,
     )
-    return scheduler
+    return JobScheduler(triggers, runs)
 
 
-async def start(scheduler: AsyncIOScheduler) -> None:
+async def start(scheduler: JobScheduler) -> None:
     """Start inside the running event loop (AsyncIOScheduler takes the running loop)."""
-    scheduler.start()
+    scheduler.triggers.start()
 
 
-async def shutdown(
-    scheduler: AsyncIOScheduler, grace_seconds: float = SHUTDOWN_GRACE_SECONDS
-) -> None:
+async def shutdown(scheduler: JobScheduler, grace_seconds: float = SHUTDOWN_GRACE_SECONDS) -> None:
     """Stop triggering, let the runs in progress finish (cancelled after `grace_seconds`)."""
-    if not scheduler.running:
+    triggers = scheduler.triggers
+    if not triggers.running:
         return
     # Paused, it starts no run; a run it submitted just now gets its task in the next step.
-    scheduler.pause()
+    triggers.pause()
     await asyncio.sleep(0)
-    await finish_running_jobs(grace_seconds)
-    scheduler.shutdown(wait=False)
+    await scheduler.runs.finish(grace_seconds)
+    triggers.shutdown(wait=False)
     # AsyncIOScheduler.shutdown is scheduled on the loop; let it happen before returning.
     await asyncio.sleep(0)
-
-
-async def finish_running_jobs(grace_seconds: float) -> None:
-    """Wait for the job runs in progress; cancel what is still running after the grace.
-
-    A cancelled run is awaited too (bounded): it may be closing its database connection, and
-    a second cancellation there (at the loop's end) is what used to hang.
-    """
-    running = [task for task in RUNNING_JOBS if not task.done()]
-    if not running:
-        return
-    _done, pending = await asyncio.wait(running, timeout=grace_seconds)
-    for task in pending:
-        log.warning("scheduled job still running after %.0f s: cancelled", grace_seconds)
-        task.cancel()
-    if pending:
-        await asyncio.wait(pending, timeout=10)

@@ -10,7 +10,7 @@ from bot.cases.references import make_pin
 from bot.casework.intake import cadre_choices, may_record, record_case
 from bot.core.i18n import N_
 from bot.messaging.messages import Option
-from handlers.base import ConversationState, Turn, flow, option_prefix
+from handlers.base import ConversationState, Turn
 from handlers.intake import steps
 from handlers.intake.context import IntakeCtx
 from handlers.intake.labels import FLOW, PREFIX
@@ -74,12 +74,10 @@ async def prompt_current(turn: Turn) -> None:
     turn.replies.extend(reprompt(turn.state, ctx).replies)
 
 
-@flow(FLOW)
 async def on_input(turn: Turn) -> None:
     await _run_step(turn)
 
 
-@option_prefix(PREFIX)
 async def on_option(turn: Turn) -> None:
     option = turn.inbound.option or ""
     if option == START_OPTION:

@@ -3,8 +3,8 @@
 Areas change only on `patbm areas import`, usually run as a separate process, so no in-process
 signal reaches a running bot. Freshness is therefore bounded by time: an index older than
 `AREA_INDEX_TTL_SECONDS` is read again, so a running bot sees a fresh import within that bound,
-without a restart. An import inside this process (`patbm chat --demo`, tests) bumps
-`bot.cases.areas.generation()` and the next turn reads again at once. "No kota imported yet" is not
+without a restart. An import through the same Database (`patbm chat --demo`, tests) bumps its
+`areas_generation` and the next turn reads again at once. "No kota imported yet" is not
 kept: the first turn after the first import finds it.
 """
 
@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import areas as bot_areas
 from bot.core.db import Database
 from bot.core.settings import Settings
 from handlers.report.areas import AreaIndex, load_area_index
@@ -51,7 +50,7 @@ class AreaIndexCache:
         self, db: Database, session: AsyncSession, settings: Settings
     ) -> AreaIndex | None:
         now = self.monotonic()
-        generation = bot_areas.generation()
+        generation = db.areas_generation
         entry = self._entries.get(db)
         if (
             entry is not None

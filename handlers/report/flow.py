@@ -7,11 +7,11 @@ import uuid
 
 from bot.cases.references import make_pin
 from bot.casework.creation import submit_report
-from handlers.base import ConversationState, Turn, flow, option_prefix
+from handlers.base import ConversationState, Turn
 from handlers.report import steps
 from handlers.report.area_cache import AREA_INDEXES
 from handlers.report.context import Ctx, copy_data
-from handlers.report.labels import FLOW, PREFIX
+from handlers.report.labels import FLOW
 from handlers.report.navigation import reprompt
 from handlers.report.summary import confirmation_text
 
@@ -38,12 +38,10 @@ async def prompt_current(turn: Turn) -> None:
     turn.replies.extend(reprompt(turn.state, ctx).replies)
 
 
-@flow(FLOW)
 async def on_input(turn: Turn) -> None:
     await _run_step(turn)
 
 
-@option_prefix(PREFIX)
 async def on_option(turn: Turn) -> None:
     option = turn.inbound.option or ""
     if not steps.is_current(turn.state, option):

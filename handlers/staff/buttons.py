@@ -12,7 +12,7 @@ from bot.casework import oversight
 from bot.casework.lists import CaseFilter
 from bot.casework.relay import RelayUnavailable, relay_open
 from bot.messaging.messages import Option
-from handlers.base import Turn, option_prefix
+from handlers.base import Turn
 from handlers.staff.common import (
     INPUT_FLOW,
     action_options,
@@ -34,7 +34,6 @@ PROMPTS: dict[CaseVerb, str] = {
 }
 
 
-@option_prefix("k")
 async def pressed_case_button(turn: Turn) -> None:
     pressed = read_button(turn.inbound.option or "")
     if pressed.list_filter is not None:

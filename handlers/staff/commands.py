@@ -5,12 +5,11 @@ from __future__ import annotations
 from bot.casework.actions import set_on_duty
 from bot.casework.lists import parse_filter
 from bot.reporting.digest import digest_text_for
-from handlers.base import Turn, command
+from handlers.base import Turn
 from handlers.staff.common import INPUT_FLOW
 from handlers.staff.lists import list_cases
 
 
-@command("/kasus", staff_only=True)
 async def cases_command(turn: Turn) -> None:
     if turn.staff is None:
         return
@@ -19,7 +18,6 @@ async def cases_command(turn: Turn) -> None:
     await list_cases(turn, turn.staff, parse_filter(turn.inbound.command_args))
 
 
-@command("/libur", staff_only=True)
 async def off_duty(turn: Turn) -> None:
     if turn.staff is None:
         return
@@ -32,7 +30,6 @@ async def off_duty(turn: Turn) -> None:
     )
 
 
-@command("/aktif", staff_only=True)
 async def on_duty(turn: Turn) -> None:
     if turn.staff is None:
         return
@@ -40,7 +37,6 @@ async def on_duty(turn: Turn) -> None:
     turn.reply(turn.t("Selamat bertugas. Laporan baru di wilayah Anda akan dikirim kepada Anda."))
 
 
-@command("/ringkasan", staff_only=True)
 async def digest_now(turn: Turn) -> None:
     staff = turn.staff
     if staff is None:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from bot.casework import actions as casework
 from bot.casework import relay
 from bot.casework.actions import load_case
-from handlers.base import Turn, flow
-from handlers.staff.common import INPUT_FLOW, action_options, guarded, refuse
+from handlers.base import Turn
+from handlers.staff.common import action_options, guarded, refuse
 from models import Case, Staff
 
 
-@flow(INPUT_FLOW)
 async def staff_input(turn: Turn) -> None:
     t = turn.t
     staff = turn.staff

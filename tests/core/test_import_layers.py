@@ -10,10 +10,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
-from handlers.base import DuplicateHandler, command
-
 ROOT = Path(__file__).resolve().parents[2]
 FLOORS = {
     # Encrypted columns (models/base.py) need the key ring, and nothing else of core.
@@ -101,13 +97,3 @@ def test_no_lazy_imports_to_dodge_a_cycle_and_no_importlib() -> None:
     ]
     assert lazy == []
     assert not [name for name, tree in _modules() if "importlib" in ast.dump(tree)]
-
-
-def test_a_command_claimed_twice_is_refused() -> None:
-    async def first(turn: object) -> None: ...
-
-    async def second(turn: object) -> None: ...
-
-    command("/uji-dua-kali")(first)
-    with pytest.raises(DuplicateHandler, match="uji-dua-kali"):
-        command("/uji-dua-kali")(second)

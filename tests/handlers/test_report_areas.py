@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.cases.areas import import_areas
 from bot.core.app import App
 from handlers.report.areas import AreaIndex, Place, load_area_index, match_places, normalise_name
 from tests.support.report_support import Chat, seed_areas
@@ -133,3 +134,25 @@ async def test_an_import_in_this_process_is_seen_at_once(app: App) -> None:
     async with app.db.transaction() as session:
         again = await cache.get(app.db, session, app.settings)
     assert first is not None and again is not None and again is not first
+
+
+async def test_each_database_counts_its_own_imports(app: App) -> None:
+    from bot.core.db import Database, database_of
+    from handlers.report.area_cache import AreaIndexCache
+
+    cache = AreaIndexCache(ttl_seconds=3600, monotonic=lambda: 0.0)
+    await seed_areas(app)
+    async with app.db.transaction() as session:
+        assert database_of(session) is app.db
+        first = await cache.get(app.db, session, app.settings)
+    # Another Database (another test's, or another process's on the same data): its import
+    # is its own; this database's index stays until its time bound.
+    other = Database(app.settings.database_url)
+    try:
+        async with other.transaction() as session:
+            await import_areas(session, "15.71")
+    finally:
+        await other.dispose()
+    assert other.areas_generation == 1 and app.db.areas_generation == 1
+    async with app.db.transaction() as session:
+        assert await cache.get(app.db, session, app.settings) is first

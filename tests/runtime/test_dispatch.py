@@ -14,8 +14,8 @@ from bot.core.app import App
 from bot.core.clock import FixedClock, as_utc
 from bot.messaging.messages import Inbound, Reply
 from bot.runtime.dispatch import dispatch, dispatch_in_transaction
-from handlers import base
-from handlers.base import Turn
+from handlers.base import Command, Turn
+from handlers.router import build_table
 from models import ChatIdentity, Conversation, OutboxMessage, RateLimit
 from tests.support.report_support import Chat, seed_areas
 
@@ -70,11 +70,9 @@ async def test_dispatch_uses_the_callers_transaction(app: App) -> None:
 
 
 async def test_a_failing_handler_rolls_back_and_answers_kindly(
-    app: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    app: App, caplog: pytest.LogCaptureFixture
 ) -> None:
     await seed_areas(app)
-    chat = Chat(app)
-    await chat.text("/start")
 
     async def boom(turn: Turn) -> None:
         turn.session.add(RateLimit(key="partial-write", count=1, window_start=turn.now))
@@ -83,7 +81,8 @@ async def test_a_failing_handler_rolls_back_and_answers_kindly(
         turn.reply("half an answer")
         raise ValueError(f"failed on {turn.inbound.text}")  # quotes the user
 
-    monkeypatch.setitem(base.COMMANDS, "/boom", boom)
+    chat = Chat(app, handlers=build_table(Command(boom, "/boom")))
+    await chat.text("/start")
     with caplog.at_level(logging.ERROR):
         await chat.text("/boom rahasia pribadi")
     assert [r.text for r in chat.replies] == [
@@ -97,9 +96,7 @@ async def test_a_failing_handler_rolls_back_and_answers_kindly(
     assert "rahasia" not in logged and "pribadi" not in logged
 
 
-async def test_staff_only_commands_are_refused_to_residents(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_staff_only_commands_are_refused_to_residents(app: App) -> None:
     await seed_areas(app)
     seen: list[str] = []
 
@@ -108,17 +105,9 @@ async def test_staff_only_commands_are_refused_to_residents(
         seen.append(turn.staff.name)
         turn.reply("ok")
 
-    monkeypatch.setitem(base.COMMANDS, "/kerja", casework)
-    # The registry is filled in place at import time; the router and /bantuan read that set.
-    base.STAFF_COMMANDS.add("/kerja")
-    try:
-        await _staff_only_checks(app, seen)
-    finally:
-        base.STAFF_COMMANDS.discard("/kerja")
-
-
-async def _staff_only_checks(app: App, seen: list[str]) -> None:
-    resident = Chat(app, user_id="resident")
+    # The router and /bantuan both read the table the turn carries.
+    table = build_table(Command(casework, "/KERJA", staff_only=True))
+    resident = Chat(app, user_id="resident", handlers=table)
     await resident.text("/kerja")
     assert "hanya untuk petugas PATBM" in resident.texts and not seen
     async with app.db.transaction() as session:
@@ -134,7 +123,7 @@ async def _staff_only_checks(app: App, seen: list[str]) -> None:
                 created_at=app.clock.now(),
             )
         )
-    kader = Chat(app, user_id="kader-1")
+    kader = Chat(app, user_id="kader-1", handlers=table)
     await kader.text("/kerja")
     assert seen == ["Bu Kader"]
     await kader.text("/bantuan")

@@ -16,6 +16,7 @@ from bot.messaging.delivery import DeliveryWorker
 from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
 from bot.runtime import scheduler as scheduler_module
+from bot.runtime.job_runs import JobRuns
 from bot.runtime.scheduler import build_scheduler, cleanup, run_job, shutdown, start
 from bot.runtime.wiring import DELIVERY_HOOKS
 from models import Conversation, InboxUpdate, OutboxMessage
@@ -158,7 +159,7 @@ async def test_a_failing_job_is_logged_not_raised(
         raise RuntimeError("database down")
 
     monkeypatch.setattr(scheduler_module, "sweep", broken)
-    await scheduler_module._scheduled(app, "escalation", None)
+    await scheduler_module._scheduled(JobRuns(), app, "escalation", None)
     assert "scheduled job escalation failed" in caplog.text
 
 
@@ -233,3 +234,20 @@ async def test_cleanup_clears_old_drafts_and_handled_inbox_rows(
         keys = sorted(u.update_key for u in (await session.scalars(select(InboxUpdate))).all())
         assert keys == ["2", "3"]  # failed rows stay for a person to look at
         assert (await session.scalars(select(OutboxMessage))).all() == []
+
+
+async def test_each_scheduler_waits_only_for_its_own_runs(app: App) -> None:
+    first, second = build_scheduler(app), build_scheduler(app)
+    release = asyncio.Event()
+
+    async def waiting() -> None:
+        await release.wait()
+
+    run = asyncio.create_task(first.runs.shielded(waiting(), name="a run of the first"))
+    await asyncio.sleep(0)
+    assert len(first.runs.running()) == 1 and second.runs.running() == []
+    await asyncio.wait_for(second.runs.finish(grace_seconds=30), 30)  # nothing of its own
+    release.set()
+    await asyncio.wait_for(first.runs.finish(grace_seconds=30), 30)
+    await asyncio.wait_for(run, 30)
+    assert first.runs.running() == []

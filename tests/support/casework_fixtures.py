@@ -14,8 +14,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-import handlers.relay
-import handlers.staff  # noqa: F401
 from bot.admin.staff import add_staff
 from bot.cases.areas import import_areas
 from bot.cases.lifecycle import Actor, record_event

@@ -11,7 +11,8 @@ from bot.cases.areas import import_areas
 from bot.core.app import App
 from bot.messaging.messages import Contact, Inbound, Location, Media, Option, Reply
 from bot.runtime.dispatch import dispatch_in_transaction
-from handlers.base import ConversationState
+from handlers.base import ConversationState, HandlerTable
+from handlers.router import HANDLERS
 from models import Case, Conversation
 
 KEC_TELANAIPURA = "15.71.01"
@@ -52,6 +53,8 @@ class Chat:
     channel: str = "telegram"
     replies: list[Reply] = field(default_factory=list)
     language_hint: str | None = None
+    # The router's table; a test may give one with extra commands (handlers.router.build_table).
+    handlers: HandlerTable = HANDLERS
     _message_ids: int = 0
 
     async def send(self, **fields: Any) -> list[Reply]:
@@ -62,7 +65,7 @@ class Chat:
             language_hint=self.language_hint,
             **fields,
         )
-        queued = await dispatch_in_transaction(self.app, inbound)
+        queued = await dispatch_in_transaction(self.app, inbound, self.handlers)
         self.replies = [Reply.from_json(row.payload) for row in queued]
         return self.replies
 
