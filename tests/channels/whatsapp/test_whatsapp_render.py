@@ -132,7 +132,7 @@ def test_every_whatsapp_text_has_an_english_translation() -> None:
     from babel.messages.extract import extract_from_file
 
     english = Translator("en")
-    folder = Path(__file__).resolve().parents[2] / "bot" / "channels" / "whatsapp"
+    folder = Path(__file__).resolve().parents[3] / "bot" / "channels" / "whatsapp"
     msgids = [
         message
         for path in sorted(folder.glob("*.py"))
