@@ -7,7 +7,6 @@ Dinas officer; each with a linked Telegram chat (user id = chat id = a short num
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,20 +18,18 @@ import handlers.staff  # noqa: F401
 from bot.admin.staff import add_staff
 from bot.cases.areas import import_areas
 from bot.cases.lifecycle import Actor, record_event
-from bot.cases.references import hash_pin, make_reference
 from bot.core.app import App
 from bot.messaging.messages import Inbound, Reply
 from bot.runtime.dispatch import dispatch_in_transaction
 from models import (
     Case,
     CaseEvent,
-    CasePriority,
-    CaseStatus,
     ChatIdentity,
     Conversation,
     OutboxMessage,
     Staff,
 )
+from tests.support.factories import make_case
 
 KEL1 = "15.71.01.1001"  # Simpang IV Sipin
 KEL2 = "15.71.01.1002"  # Buluran Kenali
@@ -89,39 +86,18 @@ async def build_world(app: App, *, link_all: bool = True) -> World:
 def new_case(
     now: datetime,
     *,
-    kelurahan: str = KEL1,
-    priority: str = CasePriority.BIASA,
-    consent: bool = True,
     categories: list[str] | None = None,
-    age: str = "6-12",
-    sex: str = "P",
     description: str = "Anak tetangga sering dipukul ayahnya",
+    **kwargs: Any,
 ) -> Case:
-    reference = make_reference("JMB")
-    return Case(
-        reference=reference,
-        pin_hash=hash_pin(reference, "123456"),
-        submission_key=uuid.uuid4().hex,
-        status=CaseStatus.BARU,
-        priority=priority,
+    """A neighbour's report to REPORTER (tests/support/factories.py make_case)."""
+    return make_case(
+        now,
         categories=categories or ["fisik"],
-        victim_age_group=age,
-        victim_sex=sex,
-        kecamatan_code=kelurahan.rsplit(".", 1)[0],
-        kelurahan_code=kelurahan,
-        location_detail="RT 03 RW 02, dekat masjid",
         description=description,
-        reporter_contact=(
-            {"channel": "telegram", "chat_id": REPORTER, "user_id": REPORTER} if consent else None
-        ),
+        reporter_chat=REPORTER,
         reporter_role="tetangga",
-        anonymous=not consent,
-        contact_consent=consent,
-        channel="telegram",
-        language="id",
-        escalation_level=0,
-        created_at=now,
-        updated_at=now,
+        **kwargs,
     )
 
 
