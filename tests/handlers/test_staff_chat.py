@@ -9,7 +9,6 @@ from models import CaseStatus, Staff
 from tests.support.casework_fixtures import (
     KEL2,
     KEL_OTHER_KEC,
-    Chat,
     all_text,
     build_world,
     events,
@@ -18,6 +17,7 @@ from tests.support.casework_fixtures import (
     report,
     texts_to,
 )
+from tests.support.chat import Chat
 
 
 async def test_cadre_lists_own_open_cases_newest_first(app: App) -> None:

@@ -19,13 +19,11 @@ from bot.admin.staff import add_staff
 from bot.cases.areas import import_areas
 from bot.cases.lifecycle import Actor, record_event
 from bot.core.app import App
-from bot.messaging.messages import Inbound, Reply
-from bot.runtime.dispatch import dispatch_in_transaction
+from bot.messaging.messages import Reply
 from models import (
     Case,
     CaseEvent,
     ChatIdentity,
-    Conversation,
     OutboxMessage,
     Staff,
 )
@@ -140,38 +138,6 @@ async def outbox(app: App, chat_id: str | None = None) -> list[OutboxMessage]:
 
 async def texts_to(app: App, chat_id: str) -> list[str]:
     return [Reply.from_json(m.payload).text for m in await outbox(app, chat_id)]
-
-
-class Chat:
-    """Drives the real dispatcher with neutral Inbounds, as a chat user would."""
-
-    def __init__(self, app: App, user_id: str) -> None:
-        self.app = app
-        self.user_id = user_id
-
-    async def send(self, text: str | None = None, *, option: str | None = None) -> list[Reply]:
-        inbound = Inbound(
-            channel="telegram",
-            user_id=self.user_id,
-            chat_id=self.user_id,
-            text=text,
-            option=option,
-        )
-        rows = await dispatch_in_transaction(self.app, inbound)
-        return [Reply.from_json(r.payload) for r in rows]
-
-    async def press(self, option: str) -> list[Reply]:
-        return await self.send(option=option)
-
-    async def flow(self) -> str | None:
-        """The flow this chat user is in now, as the dispatcher stored it."""
-        async with self.app.db.transaction() as session:
-            conversation = await session.scalar(
-                select(Conversation).where(
-                    Conversation.channel == "telegram", Conversation.user_id == self.user_id
-                )
-            )
-            return conversation.flow if conversation is not None else None
 
 
 def option_ids(replies: list[Reply]) -> list[str]:
