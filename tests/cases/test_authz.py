@@ -12,7 +12,6 @@ from models import Case, CaseStatus, Staff
 from tests.support.casework_fixtures import (
     KEL2,
     KEL_OTHER_KEC,
-    Chat,
     all_text,
     build_world,
     events,
@@ -20,6 +19,7 @@ from tests.support.casework_fixtures import (
     outbox,
     report,
 )
+from tests.support.chat import Chat
 
 REFUSED = "hanya untuk petugas PATBM yang berwenang"
 

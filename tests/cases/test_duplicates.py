@@ -8,7 +8,6 @@ from bot.core.app import App
 from models import CaseStatus
 from tests.support.casework_fixtures import (
     KEL2,
-    Chat,
     all_text,
     build_world,
     events,
@@ -17,6 +16,7 @@ from tests.support.casework_fixtures import (
     outbox,
     report,
 )
+from tests.support.chat import Chat
 
 
 async def test_matching_report_is_linked_and_the_assignee_asked(app: App) -> None:

@@ -19,6 +19,7 @@ from models import ChatIdentity, InboxUpdate, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.e2e_helpers import PatbmProcess
 from tests.support.report_support import KEC_TELANAIPURA, KEL_SIMPANG_IV_SIPIN
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -82,9 +83,10 @@ class Driver:
         return not inbox and not outbox
 
     async def _after(self, chat: int, before: list[tuple[Any, ...]]) -> None:
-        async with asyncio.timeout(60):
-            while self._snapshot(chat) == before or not await self._settled(chat):  # noqa: ASYNC110
-                await asyncio.sleep(0.02)  # polls another process: no event to wait on
+        async def answered() -> bool:
+            return self._snapshot(chat) != before and await self._settled(chat)
+
+        await eventually(answered, within=60, what=f"an answer to chat {chat}")
 
     async def text(self, chat: int, text: str) -> None:
         before = self._snapshot(chat)
@@ -124,7 +126,7 @@ async def _send_and_await_the_offer(bot: Driver, resident: int) -> str:
     before = len(fake.messages(CADRE))
     data, message_id = bot.find(resident, "send")
     fake.callback_update(resident, data, message_id)
-    offers = await fake.await_for(
+    offers = await eventually(
         lambda: [
             m for m in fake.messages(CADRE)[before:] if "k:acc:" in str(m.get("reply_markup"))
         ],
@@ -163,7 +165,7 @@ async def test_report_reaches_the_cadre_and_acceptance_reaches_the_reporter(
         await bot.press(CADRE, "k:acc:")
         details = fake.texts(CADRE)[-1]
         assert reference in details and "Anak tetangga sering dipukul ayahnya." in details
-        await fake.await_for(
+        await eventually(
             lambda: (
                 len(fake.messages(RESIDENT)) > heard_before
                 and "diterima oleh kader" in fake.texts(RESIDENT)[-1]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from bot.core.app import App
 from models import CaseStatus
-from tests.support.casework_fixtures import Chat as StaffChat
 from tests.support.casework_fixtures import (
     all_text,
     build_world,
@@ -13,7 +12,8 @@ from tests.support.casework_fixtures import (
     outbox,
     texts_to,
 )
-from tests.support.report_support import Chat, all_cases, report_until_summary
+from tests.support.chat import Chat
+from tests.support.report_support import all_cases, report_until_summary
 
 
 async def test_report_is_routed_accepted_and_the_reporter_told(app: App) -> None:
@@ -28,7 +28,7 @@ async def test_report_is_routed_accepted_and_the_reporter_told(app: App) -> None
     (offer,) = [m for m in await outbox(app, cadre_chat) if m.kind == "assignment"]
     assert offer.case_id == case.id
 
-    cadre = StaffChat(app, cadre_chat)
+    cadre = Chat(app, cadre_chat)
     replies = await cadre.press(f"k:acc:{case.id}")
     assert "Anak tetangga sering dipukul ayahnya." in all_text(replies)
     assert (await get_case(app, case.id)).status == CaseStatus.DITERIMA

@@ -6,7 +6,6 @@ from bot.core.app import App
 from models import CaseStatus, Staff
 from tests.support.casework_fixtures import (
     REPORTER,
-    Chat,
     World,
     all_text,
     build_world,
@@ -16,6 +15,7 @@ from tests.support.casework_fixtures import (
     report,
     texts_to,
 )
+from tests.support.chat import Chat
 
 
 async def _assigned(app: App, world: World, **kwargs: object) -> tuple[int, Chat]:

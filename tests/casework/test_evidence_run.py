@@ -98,7 +98,7 @@ async def test_the_photo_is_fetched_after_sending_and_reaches_the_cadre(
         await bot.press(CADRE, "k:acc:")
         assert STORY in "\n".join(fake.texts(CADRE))
         await bot.press(CADRE, "k:ev:")
-        await fake.await_for(lambda: fake.uploads(CADRE), within=20)
+        await eventually(lambda: fake.uploads(CADRE), within=20)
         (upload,) = fake.uploads(CADRE)
         assert (upload.method, upload.content) == ("sendPhoto", PHOTO)
         assert proc.terminate() == 0

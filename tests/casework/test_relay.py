@@ -7,7 +7,6 @@ from bot.messaging.messages import Reply
 from tests.support.casework_fixtures import (
     KEL2,
     REPORTER,
-    Chat,
     all_text,
     build_world,
     events,
@@ -17,6 +16,7 @@ from tests.support.casework_fixtures import (
     report,
     texts_to,
 )
+from tests.support.chat import Chat
 
 
 async def _accepted(app: App, *, consent: bool = True) -> tuple[int, Chat, str]:

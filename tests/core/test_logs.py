@@ -32,7 +32,8 @@ from bot.reporting.export import write_csv
 from bot.reporting.facts import Period, load_case_rows
 from bot.runtime.dispatch import dispatch_in_transaction
 from models import Case, CaseEvent, ChatIdentity
-from tests.support.report_support import Chat, report_until_summary, seed_areas
+from tests.support.chat import Chat
+from tests.support.report_support import report_until_summary, seed_areas
 from tests.support.reporting_seed import KADER_NAME, KADER_PHONE, NOTE
 
 # What report_until_summary types, plus what this test adds.

@@ -153,4 +153,7 @@ async def test_http_server_mounts_metrics(app: App) -> None:
     async with httpx.AsyncClient(transport=transport, base_url="http://patbm") as client:
         response = await client.get("/metrics")
     assert response.status_code == 200
-    assert ("patbm_database_up", ()) in _samples(response.text)
+    assert response.headers["content-type"].startswith("text/plain")
+    samples = _samples(response.text)
+    assert samples[("patbm_database_up", ())] == 1  # the gauges were read from the database
+    assert ("patbm_cases", (("status", "baru"),)) in samples

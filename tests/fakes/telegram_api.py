@@ -10,7 +10,7 @@ tests and `patbm run` subprocesses, and a test may block without starving it.
         fake.callback_update(1001, "k:ya", message_id=5)
         fake.contact_update(1001, "+6281234567890", contact_user_id=1001)
         fake.photo_update(1001, file_id="PHOTO1")
-        fake.wait_for(lambda: fake.messages(1001), timeout=10)   # poll (bounded), no real sleeps
+        await eventually(lambda: fake.messages(1001), within=10)  # tests/support/waiting.py
         fake.messages(1001)                       # the chat's current messages (edits applied)
         fake.calls_to("sendMessage")              # every recorded call, params decoded
         fake.fail_next("sendMessage", 2, status=429, retry_after=1)   # or status=500 / 403 / 400
@@ -18,7 +18,6 @@ tests and `patbm run` subprocesses, and a test may block without starving it.
         fake.hang("sendMessage")                  # calls block until fake.release("sendMessage")
         fake.abandoned                            # held calls whose caller died (not delivered)
         fake.block_chat(1001)                     # 403 "bot was blocked by the user"
-        await fake.await_for(cond, within=10)     # wait_for, from an async test
         fake.make_update(1001, fake.message_body(1001, text="hi"))   # an update to POST to a
                                                   # webhook (not queued for getUpdates)
         fake.webhook                              # what setWebhook set (url, secret_token...)
@@ -41,7 +40,7 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -244,25 +243,3 @@ class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
     def pending_updates(self) -> list[dict[str, Any]]:
         with self._lock:
             return list(self.state.updates)
-
-    def wait_for(self, condition: Callable[[], Any], timeout: float = 30.0) -> Any:
-        """Poll `condition` until truthy (returned) or fail after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError("condition not met in time")
-            time.sleep(0.02)
-
-    async def await_for(self, condition: Callable[[], Any], within: float = 30.0) -> Any:
-        """wait_for for async tests (yields to the test's event loop)."""
-        deadline = time.monotonic() + within
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise AssertionError("condition not met in time")
-            await asyncio.sleep(0.02)

@@ -39,6 +39,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.support.waiting import eventually
+
 
 class _QuietServer(uvicorn.Server):
     """No signal handling of its own: the test runner keeps Ctrl-C."""
@@ -141,7 +143,6 @@ class FakeWhatsAppAPI:
         self._server: _QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
         self.port = 0
-        self.changed = asyncio.Event()
 
     @property
     def url(self) -> str:
@@ -175,14 +176,6 @@ class FakeWhatsAppAPI:
                 texts.append(f"[template {m['template']['name']}]")
         return texts
 
-    async def wait_for(self, count: int, *, seconds: float = 30.0) -> list[dict[str, Any]]:
-        """Wait until at least `count` messages were accepted."""
-        async with asyncio.timeout(seconds):
-            while len(self.sent) < count:
-                self.changed.clear()
-                await self.changed.wait()
-        return self.sent
-
     def _authorised(self, request: Request) -> bool:
         return request.headers.get("authorization") == f"Bearer {self.token}"
 
@@ -206,7 +199,6 @@ class FakeWhatsAppAPI:
         wamid = f"wamid.FAKE{self._counter:06d}"
         body["_wamid"] = wamid
         self.sent.append(body)
-        self.changed.set()
         recipient = body.get("to") or body.get("recipient")
         return JSONResponse(
             {
@@ -276,9 +268,10 @@ class FakeWhatsAppAPI:
         config = uvicorn.Config(self._app(), log_level="warning", lifespan="off")
         self._server = _QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        async with asyncio.timeout(5):
-            while not self._server.started:  # noqa: ASYNC110 - uvicorn offers no event
-                await asyncio.sleep(0.01)
+        server = self._server  # uvicorn offers no event for "started": polled
+        await eventually(
+            lambda: server.started, within=5, what="the fake Graph API started", step=0.01
+        )
 
     async def stop(self) -> None:
         if self._server is not None:

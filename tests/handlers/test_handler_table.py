@@ -12,7 +12,7 @@ from bot.core.app import App
 from handlers.base import ButtonPrefix, Command, DuplicateHandler, Flow, HandlerTable, Turn
 from handlers.router import HANDLERS, build_table
 from tests.support.casework_fixtures import build_world
-from tests.support.report_support import Chat
+from tests.support.chat import Chat
 
 HANDLERS_DIR = Path(__file__).resolve().parents[2] / "handlers"
 # "/status" in a sentence, not part of a path or a URL.

@@ -19,8 +19,8 @@ from handlers.report.labels import EDITABLE as EDITS
 from models import ChatIdentity, Staff
 from tests.fakes.whatsapp_api import limit_problems
 from tests.support.casework_fixtures import KEC1, KEL1, build_world
+from tests.support.chat import Chat
 from tests.support.intake_support import Cadre, record_everything
-from tests.support.report_support import Chat
 
 SHARED = {
     language: {
@@ -95,8 +95,8 @@ async def test_a_cadre_records_on_whatsapp_within_its_limits(app: App) -> None:
     seen: list[Reply] = []
     original = chat.send
 
-    async def send(**fields: Any) -> list[Reply]:
-        replies = await original(**fields)
+    async def send(text: str | None = None, **fields: Any) -> list[Reply]:
+        replies = await original(text, **fields)
         seen.extend(replies)
         return replies
 

@@ -16,8 +16,8 @@ from bot.reporting.stats import gather_stats
 from bot.reporting.stats_text import render
 from models import Staff
 from tests.support.casework_fixtures import KEL2, build_world, report
+from tests.support.chat import Chat
 from tests.support.intake_support import Cadre, record_everything
-from tests.support.report_support import Chat
 
 
 async def _one_of_each(app: App) -> int:

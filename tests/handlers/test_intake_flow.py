@@ -8,8 +8,8 @@ from datetime import timedelta
 from bot.core.app import App
 from models import CaseSource, CaseStatus
 from tests.support.casework_fixtures import KEL1, build_world, events, report, texts_to
+from tests.support.chat import Chat
 from tests.support.intake_support import Cadre, only_case, record_everything
-from tests.support.report_support import Chat
 
 
 async def test_a_cadre_records_a_case_already_accepted_in_at_most_14_actions(app: App) -> None:

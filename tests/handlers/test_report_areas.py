@@ -7,7 +7,8 @@ import pytest
 from bot.cases.areas import import_areas
 from bot.core.app import App
 from handlers.report.areas import AreaIndex, Place, load_area_index, match_places, normalise_name
-from tests.support.report_support import Chat, seed_areas
+from tests.support.chat import Chat
+from tests.support.report_support import seed_areas
 
 KEC = [
     Place("1.1", "Telanaipura", "1"),

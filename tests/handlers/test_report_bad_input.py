@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 from bot.core.app import App
-from tests.support.report_support import (
-    KEL_SIMPANG_IV_SIPIN,
-    Chat,
-    all_cases,
-    case_count,
-    seed_areas,
-)
+from tests.support.chat import Chat
+from tests.support.report_support import KEL_SIMPANG_IV_SIPIN, all_cases, case_count, seed_areas
 
 
 async def _at(chat: Chat, step: str) -> None:

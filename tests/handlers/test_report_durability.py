@@ -12,9 +12,9 @@ from bot.core.clock import FixedClock
 from bot.core.db import Database
 from bot.messaging.messages import Inbound, Reply
 from bot.runtime.dispatch import dispatch_in_transaction
+from tests.support.chat import Chat
 from tests.support.report_support import (
     KEL_SIMPANG_IV_SIPIN,
-    Chat,
     case_count,
     report_until_summary,
     seed_areas,

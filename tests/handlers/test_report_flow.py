@@ -8,9 +8,9 @@ from sqlalchemy import select, text
 from bot.cases.references import check_pin
 from bot.core.app import App
 from models import CaseEvent
+from tests.support.chat import Chat
 from tests.support.report_support import (
     KEL_SIMPANG_IV_SIPIN,
-    Chat,
     all_cases,
     case_count,
     report_until_summary,

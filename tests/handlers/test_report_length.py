@@ -15,10 +15,10 @@ from bot.channels.whatsapp import render as whatsapp_render
 from bot.core.app import App
 from bot.core.i18n import Translator
 from bot.messaging.messages import Option, Reply
+from tests.support.chat import Chat
 from tests.support.report_support import (
     KEC_TELANAIPURA,
     KEL_SIMPANG_IV_SIPIN,
-    Chat,
     all_cases,
     seed_areas,
 )

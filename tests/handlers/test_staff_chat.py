@@ -9,7 +9,6 @@ from models import CaseStatus, Staff
 from tests.support.casework_fixtures import (
     KEL2,
     KEL_OTHER_KEC,
-    Chat,
     all_text,
     build_world,
     events,
@@ -18,6 +17,7 @@ from tests.support.casework_fixtures import (
     report,
     texts_to,
 )
+from tests.support.chat import Chat
 
 
 async def test_cadre_lists_own_open_cases_newest_first(app: App) -> None:
@@ -67,10 +67,17 @@ async def test_off_duty_cadre_gets_no_new_cases_until_back(app: App) -> None:
 async def test_ringkasan_shows_counts(app: App) -> None:
     world = await build_world(app)
     case = await get_case(app, await report(app, description="Cerita rahasia korban"))
+    other = await get_case(app, await report(app, kelurahan=KEL2))
+    elsewhere = await get_case(app, await report(app, kelurahan=KEL_OTHER_KEC))
     replies = await Chat(app, world.chats[world.coordinator]).send("/ringkasan")
     text = all_text(replies)
-    assert "Ringkasan harian Kecamatan" in text
-    assert case.reference in text
+    assert "Ringkasan harian Kecamatan Telanaipura" in text
+    # Counts of this kecamatan only: the case in Jambi Selatan is not the coordinator's.
+    assert "Laporan baru sejak kemarin: 2" in text
+    assert "Kasus terbuka: 2" in text
+    assert "menunggu diterima: 2" in text
+    assert case.reference in text and other.reference in text
+    assert elsewhere.reference not in text
     assert "Cerita rahasia korban" not in text
 
 

@@ -10,7 +10,8 @@ from bot.core import metrics
 from bot.core.app import App
 from bot.core.clock import FixedClock
 from models import Case, CaseEvent, CaseStatus
-from tests.support.report_support import Chat, all_cases, report_until_summary, seed_areas
+from tests.support.chat import Chat
+from tests.support.report_support import all_cases, report_until_summary, seed_areas
 
 NOT_FOUND = "tidak ditemukan"
 

@@ -29,6 +29,7 @@ from tests.fakes import whatsapp_payloads as wa
 from tests.fakes.telegram_api import FakeTelegram
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 from tests.support.e2e_helpers import PatbmProcess
+from tests.support.waiting import eventually
 from tests.support.whatsapp_support import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN
 
 WAIT = 60.0  # a generous bound on one answer on a loaded machine; never a timing assertion
@@ -155,20 +156,27 @@ class World:
 
     async def settled(self, channel: str, chat_id: str, update_key: str) -> None:
         """Wait until the update is handled and every due message to the chat was sent."""
-        deadline = time.monotonic() + WAIT
-        while not (
-            await self.handled(channel, update_key) and not await self.unsent(channel, chat_id)
-        ):
-            if time.monotonic() > deadline:
-                raise AssertionError(
-                    f"no answer to {channel} update {update_key} in {WAIT}s:\n{self.log()}"
-                )
-            await asyncio.sleep(0.03)  # polls another process's database: no event to await
+
+        async def answered() -> bool:
+            handled = await self.handled(channel, update_key)
+            return handled and not await self.unsent(channel, chat_id)
+
+        await eventually(
+            answered,
+            within=WAIT,
+            what=lambda: f"no answer to {channel} update {update_key}:\n{self.log()}",
+            step=0.03,
+        )
 
     async def until_quiet(self, channel: str, chat_id: str) -> None:
         """Wait until nothing due for this chat is unsent (after another person's action)."""
-        deadline = time.monotonic() + WAIT
-        while await self.unsent(channel, chat_id):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"messages to {chat_id} stuck:\n{self.log()}")
-            await asyncio.sleep(0.03)  # as above
+
+        async def quiet() -> bool:
+            return not await self.unsent(channel, chat_id)
+
+        await eventually(
+            quiet,
+            within=WAIT,
+            what=lambda: f"messages to {chat_id} stuck:\n{self.log()}",
+            step=0.03,
+        )

@@ -16,6 +16,7 @@ from typing import Any
 
 from tests.fakes.telegram_api import Call, FakeTelegram
 from tests.journeys.harness import World
+from tests.support.waiting import eventually
 
 
 def normalised(text: str) -> str:
@@ -154,11 +155,11 @@ class TelegramPerson:
             fresh = self.texts()[start:]
             return next((t for t in fresh if all(w in normalised(t) for w in wanted)), "")
 
-        try:
-            text: str = await self.fake.await_for(arrived, within=within)
-        except AssertionError:
-            seen = self.texts()[start:]
-            raise AssertionError(f"{self.user_id} did not hear {words}; heard {seen}") from None
+        text = await eventually(
+            arrived,
+            within=within,
+            what=lambda: f"{self.user_id} did not hear {words}; heard {self.texts()[start:]}",
+        )
         self.read_up_to = len(self.texts())
         return text
 

@@ -25,6 +25,7 @@ from tests.journeys.harness import World
 from tests.journeys.telegram_person import TelegramPerson
 from tests.journeys.words import codes_shown
 from tests.support.factories import jambi
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.journey
 
@@ -227,16 +228,16 @@ async def test_a_reply_in_flight_at_kill_9_arrives_within_5_s_of_the_restart(
     resident = TelegramPerson(world, 5203)
     telegram.hang("sendMessage")  # the fake holds the send: the kill lands while it is in flight
     telegram.text_update(resident.user_id, "/start")
-    await telegram.await_for(lambda: telegram.calls_to("sendMessage"), within=60)
+    await eventually(lambda: telegram.calls_to("sendMessage"), within=60)
     await world.kill()
-    await telegram.await_for(lambda: telegram.abandoned, within=30)  # the fake saw it go
+    await eventually(lambda: telegram.abandoned, within=30)  # the fake saw it go
     telegram.release("sendMessage")
     assert resident.messages() == []  # nothing was delivered
     sends = len(telegram.calls_to("sendMessage"))
 
     await world.start()
     ready = time.monotonic()
-    await telegram.await_for(resident.messages, within=60)
+    await eventually(resident.messages, within=60)
     resent = telegram.calls_to("sendMessage")[sends].at
     record("seconds to resend after kill -9, from the launch", resent - world.launched_at, "s")
     record("seconds to resend after kill -9, from ready", resent - ready, "s")

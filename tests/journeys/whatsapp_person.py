@@ -10,8 +10,6 @@ waits until the bot has answered it (World.settled).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import time
 from typing import Any
@@ -22,6 +20,7 @@ from tests.fakes import whatsapp_payloads as wa
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 from tests.journeys.harness import World
 from tests.journeys.telegram_person import normalised
+from tests.support.waiting import eventually
 from tests.support.whatsapp_support import APP_SECRET
 
 _wamids = itertools.count(1)
@@ -121,12 +120,10 @@ class WhatsAppPerson:
             fresh = self.texts()[start:]
             return next((t for t in fresh if all(w in normalised(t) for w in wanted)), "")
 
-        deadline = time.monotonic() + within
-        while not (text := arrived()):
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{self.number} did not hear {words}: {self.texts()[start:]}")
-            self.fake.changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.fake.changed.wait(), timeout=0.5)
+        text = await eventually(
+            arrived,
+            within=within,
+            what=lambda: f"{self.number} did not hear {words}: {self.texts()[start:]}",
+        )
         self.read_up_to = len(self.texts())
         return text

@@ -104,13 +104,13 @@ async def test_a_broken_location_never_holds_back_the_next_message(
     try:
         await asyncio.to_thread(proc.start)
         fake.text_update(USER, "/start")
-        await fake.await_for(lambda: fake.messages(USER), within=30)
+        await eventually(lambda: fake.messages(USER), within=30)
         answered = len(fake.messages(USER))
         location = {"latitude": "abc", "longitude": 103.6}
         fake.add_update({"message": fake.message_body(USER, location=location)})
         fake.text_update(USER, "/start")
         sent = time.monotonic()
-        await fake.await_for(
+        await eventually(
             lambda: any(
                 "Kita lanjutkan" in t or "Halo, ini PATBM" in t for t in fake.texts(USER)[answered:]
             ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from sqlalchemy import select
@@ -53,10 +53,6 @@ def max_in_window(times: list[float], window: float) -> int:
     return best
 
 
-async def wait_until(condition: Callable[[], object], within: float = 20.0) -> None:
-    await eventually(condition, within=within, step=0.02)
-
-
 async def all_sent(app: App) -> bool:
     async with app.db.transaction() as session:
         found = await session.scalars(
@@ -85,12 +81,12 @@ async def test_burst_of_429_5xx_and_a_hang(app: App, fake: FakeTelegram, bot: Bo
 
     first = make_worker()
     task = asyncio.create_task(first.run())
-    await wait_until(lambda: delivered() >= 8)
+    await eventually(lambda: delivered() >= 8, within=20)
 
     # The API stops answering: sends time out (0.5 s) and are retried later.
     fake.hang("sendMessage")
     mark = len(fake.calls_to("sendMessage"))
-    await wait_until(lambda: len(fake.calls_to("sendMessage")) >= mark + 3)
+    await eventually(lambda: len(fake.calls_to("sendMessage")) >= mark + 3, within=20)
     await first.stop()
     await asyncio.wait_for(task, 30)
     # What hung never reached a chat (like a gateway time-out); then the API is back.

@@ -15,6 +15,7 @@ from bot.core.db import Database
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.e2e_helpers import PatbmProcess
 from tests.support.factories import jambi
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +41,7 @@ async def test_a_message_in_flight_at_a_kill_is_sent_again_right_after_the_resta
         await asyncio.to_thread(first.start)
         fake.hang("sendMessage")
         fake.text_update(4301, "halo")
-        await fake.await_for(lambda: fake.calls_to("sendMessage"), within=30)
+        await eventually(lambda: fake.calls_to("sendMessage"), within=30)
         first.kill()
         fake.release("sendMessage")
         assert fake.messages(4301) == []
@@ -48,7 +49,7 @@ async def test_a_message_in_flight_at_a_kill_is_sent_again_right_after_the_resta
 
         launched = time.monotonic()
         await asyncio.to_thread(second.start)
-        await fake.await_for(lambda: fake.messages(4301), within=60)
+        await eventually(lambda: fake.messages(4301), within=60)
         resend = fake.calls_to("sendMessage")[sends_before]
         # From the launch of the new process, its start-up (imports, getMe) included.
         seconds = resend.at - launched

@@ -85,7 +85,7 @@ async def test_a_kill_mid_burst_loses_nothing_and_repeats_at_most_the_sends_in_f
         async with httpx.AsyncClient(base_url=doomed.url) as client:
             for user in USERS[:half]:
                 await _post(client, fake, user)
-        await fake.await_for(lambda: len(fake.calls_to("sendMessage")) >= 3, within=30)
+        await eventually(lambda: len(fake.calls_to("sendMessage")) >= 3, within=30)
         # Let the stalled sends through and kill at once: some are delivered, unrecorded.
         fake.release("sendMessage")
         doomed.kill()
@@ -94,7 +94,7 @@ async def test_a_kill_mid_burst_loses_nothing_and_repeats_at_most_the_sends_in_f
             for user in USERS[half:]:
                 await _post(client, fake, user)
 
-        await fake.await_for(lambda: all(fake.messages(u) for u in USERS), within=60)
+        await eventually(lambda: all(fake.messages(u) for u in USERS), within=60)
         answered = time.monotonic() - killed
 
         async def all_sent() -> bool:

@@ -23,7 +23,8 @@ from bot.reporting.dashboard.cookies import COOKIE, cookie_options
 from bot.reporting.dashboard.tokens import issue_link
 from bot.runtime.http import build_http_app
 from models import AccessEvent, Staff
-from tests.support.casework_fixtures import Chat, all_text
+from tests.support.casework_fixtures import all_text
+from tests.support.chat import Chat
 from tests.support.dashboard_support import (
     DINAS_CHAT,
     KADER_CHAT,

@@ -17,7 +17,8 @@ from bot.runtime.dispatch import dispatch, dispatch_in_transaction
 from handlers.base import Command, Turn
 from handlers.router import build_table
 from models import ChatIdentity, Conversation, OutboxMessage, RateLimit
-from tests.support.report_support import Chat, seed_areas
+from tests.support.chat import Chat
+from tests.support.report_support import seed_areas
 
 
 async def test_identity_conversation_and_outbox_rows(app: App) -> None:

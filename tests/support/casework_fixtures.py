@@ -7,7 +7,6 @@ Dinas officer; each with a linked Telegram chat (user id = chat id = a short num
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,20 +16,16 @@ from sqlalchemy import select
 from bot.admin.staff import add_staff
 from bot.cases.areas import import_areas
 from bot.cases.lifecycle import Actor, record_event
-from bot.cases.references import hash_pin, make_reference
 from bot.core.app import App
-from bot.messaging.messages import Inbound, Reply
-from bot.runtime.dispatch import dispatch_in_transaction
+from bot.messaging.messages import Reply
 from models import (
     Case,
     CaseEvent,
-    CasePriority,
-    CaseStatus,
     ChatIdentity,
-    Conversation,
     OutboxMessage,
     Staff,
 )
+from tests.support.factories import make_case
 
 KEL1 = "15.71.01.1001"  # Simpang IV Sipin
 KEL2 = "15.71.01.1002"  # Buluran Kenali
@@ -87,39 +82,18 @@ async def build_world(app: App, *, link_all: bool = True) -> World:
 def new_case(
     now: datetime,
     *,
-    kelurahan: str = KEL1,
-    priority: str = CasePriority.BIASA,
-    consent: bool = True,
     categories: list[str] | None = None,
-    age: str = "6-12",
-    sex: str = "P",
     description: str = "Anak tetangga sering dipukul ayahnya",
+    **kwargs: Any,
 ) -> Case:
-    reference = make_reference("JMB")
-    return Case(
-        reference=reference,
-        pin_hash=hash_pin(reference, "123456"),
-        submission_key=uuid.uuid4().hex,
-        status=CaseStatus.BARU,
-        priority=priority,
+    """A neighbour's report to REPORTER (tests/support/factories.py make_case)."""
+    return make_case(
+        now,
         categories=categories or ["fisik"],
-        victim_age_group=age,
-        victim_sex=sex,
-        kecamatan_code=kelurahan.rsplit(".", 1)[0],
-        kelurahan_code=kelurahan,
-        location_detail="RT 03 RW 02, dekat masjid",
         description=description,
-        reporter_contact=(
-            {"channel": "telegram", "chat_id": REPORTER, "user_id": REPORTER} if consent else None
-        ),
+        reporter_chat=REPORTER,
         reporter_role="tetangga",
-        anonymous=not consent,
-        contact_consent=consent,
-        channel="telegram",
-        language="id",
-        escalation_level=0,
-        created_at=now,
-        updated_at=now,
+        **kwargs,
     )
 
 
@@ -162,38 +136,6 @@ async def outbox(app: App, chat_id: str | None = None) -> list[OutboxMessage]:
 
 async def texts_to(app: App, chat_id: str) -> list[str]:
     return [Reply.from_json(m.payload).text for m in await outbox(app, chat_id)]
-
-
-class Chat:
-    """Drives the real dispatcher with neutral Inbounds, as a chat user would."""
-
-    def __init__(self, app: App, user_id: str) -> None:
-        self.app = app
-        self.user_id = user_id
-
-    async def send(self, text: str | None = None, *, option: str | None = None) -> list[Reply]:
-        inbound = Inbound(
-            channel="telegram",
-            user_id=self.user_id,
-            chat_id=self.user_id,
-            text=text,
-            option=option,
-        )
-        rows = await dispatch_in_transaction(self.app, inbound)
-        return [Reply.from_json(r.payload) for r in rows]
-
-    async def press(self, option: str) -> list[Reply]:
-        return await self.send(option=option)
-
-    async def flow(self) -> str | None:
-        """The flow this chat user is in now, as the dispatcher stored it."""
-        async with self.app.db.transaction() as session:
-            conversation = await session.scalar(
-                select(Conversation).where(
-                    Conversation.channel == "telegram", Conversation.user_id == self.user_id
-                )
-            )
-            return conversation.flow if conversation is not None else None
 
 
 def option_ids(replies: list[Reply]) -> list[str]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from bot.core.app import App
 from models import Case
-from tests.support.report_support import Chat
+from tests.support.chat import Chat
 
 
 @dataclass

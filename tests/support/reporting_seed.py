@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.admin.staff import add_staff
 from bot.cases.areas import import_areas
 from bot.cases.lifecycle import Actor, record_event, transition
-from bot.cases.references import hash_pin, make_reference
 from bot.core.clock import SystemClock
 from bot.core.crypto import KeyRing, set_keyring
 from bot.core.db import Database
@@ -30,6 +28,7 @@ from bot.messaging.messages import Reply
 from bot.messaging.outbox import enqueue
 from models import Base, Case, CasePriority, CaseStatus, Staff
 from tests.support import dbutil
+from tests.support.factories import make_case
 
 S = CaseStatus
 
@@ -88,37 +87,21 @@ def new_case(
     categories: tuple[str, ...] = ("fisik",),
     priority: CasePriority = CasePriority.BIASA,
 ) -> Case:
-    reference = make_reference("JMB")
-    return Case(
-        reference=reference,
-        pin_hash=hash_pin(reference, "123456"),
-        submission_key=uuid.uuid4().hex,
-        status=S.BARU,
+    """A relative's report with every personal field filled in with a PERSONAL marker."""
+    return make_case(
+        created,
+        kelurahan=kelurahan,
+        categories=categories,
         priority=priority,
-        categories=list(categories),
-        victim_age_group="6-12",
-        victim_sex="p",
+        sex="p",
+        reporter_chat=REPORTER_CHAT,
+        description=DESCRIPTION,
+        location_detail=LOCATION,
         place="rumah_tangga",
         perpetrator_relation="orang_tua",
-        kecamatan_code=kelurahan.rsplit(".", 1)[0],
-        kelurahan_code=kelurahan,
-        location_detail=LOCATION,
         location_point={"latitude": -1.61, "longitude": 103.6},
-        description=DESCRIPTION,
         evidence=[{"kind": "photo", "file_id": EVIDENCE_FILE}],
-        reporter_contact={
-            "channel": "telegram",
-            "chat_id": REPORTER_CHAT,
-            "user_id": REPORTER_CHAT,
-        },
         reporter_role="keluarga",
-        anonymous=False,
-        contact_consent=True,
-        channel="telegram",
-        language="id",
-        escalation_level=0,
-        created_at=created,
-        updated_at=created,
     )
 
 

@@ -1,5 +1,5 @@
 """A person on a WhatsApp phone, against the real HTTP app and the fake Graph API (the
-WhatsApp end-to-end tests, tests/channels/test_whatsapp_e2e*.py)."""
+WhatsApp end-to-end tests, tests/channels/whatsapp/test_whatsapp_e2e*.py)."""
 
 from __future__ import annotations
 

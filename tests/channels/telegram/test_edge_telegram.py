@@ -19,7 +19,7 @@ from bot.core.db import Database
 from bot.messaging.inbox import InboxProcessor
 from bot.runtime.wiring import inbox_channels
 from models import ChatIdentity, InboxUpdate, OutboxMessage
-from tests.channels.test_webhook_telegram import SECRET, _client
+from tests.channels.telegram.test_webhook_telegram import SECRET, _client
 from tests.fakes.telegram_api import FakeTelegram
 from tests.support.e2e_helpers import echo_dispatch
 

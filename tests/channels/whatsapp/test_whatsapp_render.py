@@ -132,7 +132,7 @@ def test_every_whatsapp_text_has_an_english_translation() -> None:
     from babel.messages.extract import extract_from_file
 
     english = Translator("en")
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     # The staff linked by their number (bot/admin/phone_link.py) are told so on WhatsApp only.
     paths = [*sorted((root / "bot" / "channels" / "whatsapp").glob("*.py"))]
     paths.append(root / "bot" / "admin" / "phone_link.py")

@@ -14,6 +14,7 @@ from bot.channels.telegram.poll import TelegramPoller
 from bot.core.app import App
 from models import InboxUpdate
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.waiting import eventually
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ async def test_run_honours_long_poll_limit_retry_after_and_stops(
     fake.fail_next("getUpdates", 1, status=429, retry_after=1)
     poller = TelegramPoller(app, _api_base(fake), timeout=1, limit=2)
     task = asyncio.create_task(poller.run())
-    await fake.await_for(lambda: len(fake.calls_to("getUpdates")) >= 5, within=30)
+    await eventually(lambda: len(fake.calls_to("getUpdates")) >= 5, within=30)
     assert len(await _keys(app)) == 5
     calls = fake.calls_to("getUpdates")
     # The 429 paused the loop for retry_after before the next call.
@@ -86,7 +87,7 @@ async def test_run_honours_long_poll_limit_retry_after_and_stops(
     assert all(c.params["limit"] == 2 for c in calls)
     # Idle long poll: the call waits up to its timeout.
     fake.text_update(20, "late")
-    await fake.await_for(lambda: len(fake.pending_updates()) == 0, within=30)
+    await eventually(lambda: len(fake.pending_updates()) == 0, within=30)
     poller.stop()
     await asyncio.wait_for(task, 30)
     assert len(await _keys(app)) == 6

@@ -91,21 +91,21 @@ async def test_resident_is_answered_and_staff_links_by_own_contact_only(
     await _start(proc)
     assert fake.calls_to("deleteWebhook")
     fake.text_update(4001, "halo")
-    await fake.await_for(lambda: fake.messages(4001), within=30)
+    await eventually(lambda: fake.messages(4001), within=30)
     first = fake.messages(4001)[0]
     assert first["text"]
     # A button of the welcome is pressed: the prompt is edited in place, the spinner stopped.
     buttons = first.get("reply_markup", {}).get("inline_keyboard", [])
     if buttons:
         fake.callback_update(4001, buttons[0][0]["callback_data"], first["message_id"])
-        await fake.await_for(lambda: fake.calls_to("answerCallbackQuery"), within=30)
+        await eventually(lambda: fake.calls_to("answerCallbackQuery"), within=30)
 
     # A forwarded contact of the cadre, sent by someone else: nothing linked.
     fake.contact_update(4002, PHONE, contact_user_id=4999)
-    await fake.await_for(lambda: fake.messages(4002), within=30)
+    await eventually(lambda: fake.messages(4002), within=30)
     # The cadre's own contact (Telegram puts their own user id on it): linked.
     fake.contact_update(4003, PHONE, contact_user_id=4003)
-    await fake.await_for(lambda: fake.messages(4003), within=30)
+    await eventually(lambda: fake.messages(4003), within=30)
     assert "Siti Kader" in fake.texts(4003)[-1]
     linked = await _count(prepared, ChatIdentity, ChatIdentity.staff_id.is_not(None))
     assert linked == 1
@@ -130,14 +130,14 @@ async def test_kill_while_the_answer_hangs_then_restart_answers_once(
     await _start(first)
     fake.hang("sendMessage")
     fake.text_update(4101, "halo")
-    await fake.await_for(lambda: fake.calls_to("sendMessage"), within=30)
+    await eventually(lambda: fake.calls_to("sendMessage"), within=30)
     first.kill()
     fake.release("sendMessage")
     assert fake.messages(4101) == []  # the hung call was never answered
 
     second = _process(processes, prepared, fake, tmp_path, **env)
     await _start(second)
-    await fake.await_for(lambda: fake.messages(4101), within=30)
+    await eventually(lambda: fake.messages(4101), within=30)
     # Every answer sent and recorded as sent (not the crash window between the two).
     await eventually(
         lambda: _none_unsent(prepared, "4101"), within=30, what="answers recorded as sent"
@@ -150,7 +150,7 @@ async def test_kill_while_the_answer_hangs_then_restart_answers_once(
     # No sleep: another person's message is answered by this process, so its start-up pickup
     # of rows left pending or leased (what would resend) has run by then.
     fake.text_update(4102, "halo")
-    await fake.await_for(lambda: fake.messages(4102), within=60)
+    await eventually(lambda: fake.messages(4102), within=60)
     assert fake.texts(4101) == answered
     assert len(answered) == await _count(prepared, OutboxMessage, OutboxMessage.chat_id == "4101")
     assert await _count(prepared, InboxUpdate, InboxUpdate.chat_key == "tg:4101") == 1
@@ -189,7 +189,7 @@ async def test_webhook_mode_sets_the_secret_and_refuses_forgeries(
                 headers={"X-Telegram-Bot-Api-Secret-Token": secret},
             )
             assert ok.status_code == 200
-    await fake.await_for(lambda: fake.messages(4201), within=30)
+    await eventually(lambda: fake.messages(4201), within=30)
     await eventually(lambda: _none_unsent(prepared, "4201"), within=30, what="answers sent")
     assert await _count(prepared, InboxUpdate) == 1
     assert len(fake.messages(4201)) == await _count(
@@ -208,7 +208,7 @@ async def test_webhook_mode_sets_the_secret_and_refuses_forgeries(
         )
     assert answered.status_code == 200
     assert answered.json() == {"method": "answerCallbackQuery", "callback_query_id": press["id"]}
-    await fake.await_for(lambda: len(fake.calls) > sent_before, within=30)
+    await eventually(lambda: len(fake.calls) > sent_before, within=30)
     await eventually(lambda: _none_unsent(prepared, "4201"), within=30, what="press answered")
     assert await _count(prepared, InboxUpdate) == 2
     assert fake.calls_to("answerCallbackQuery") == []

@@ -19,6 +19,7 @@ from tests.fakes import whatsapp_payloads as p
 from tests.fakes.whatsapp_api import FakeWhatsAppAPI
 from tests.support.e2e_helpers import PatbmProcess
 from tests.support.factories import KELURAHAN, jambi
+from tests.support.waiting import eventually
 from tests.support.whatsapp_support import ACCESS_TOKEN, APP_SECRET, VERIFY_TOKEN
 
 pytestmark = pytest.mark.slow
@@ -92,9 +93,11 @@ async def test_patbm_run_serves_the_whatsapp_webhook_and_answers(
                 "/webhooks/whatsapp", content=body, headers=p.signed(body, APP_SECRET)
             )
             assert ok.status_code == 200
-            async with asyncio.timeout(15):
-                while not any("terhubung" in t for t in whatsapp.texts_to(CADRE)):
-                    await whatsapp.wait_for(len(whatsapp.sent) + 1, seconds=30)
+            await eventually(
+                lambda: any("terhubung" in t for t in whatsapp.texts_to(CADRE)),
+                within=15,
+                what="the cadre told they are linked",
+            )
 
             # A resident writes: the welcome with buttons comes back through the Graph API.
             body = p.envelope(p.text_message("wamid.R1", RESIDENT, "Halo"))
@@ -102,9 +105,11 @@ async def test_patbm_run_serves_the_whatsapp_webhook_and_answers(
                 "/webhooks/whatsapp", content=body, headers=p.signed(body, APP_SECRET)
             )
             assert ok.status_code == 200
-            async with asyncio.timeout(15):
-                while not any(m["type"] == "interactive" for m in whatsapp.to(RESIDENT)):
-                    await whatsapp.wait_for(len(whatsapp.sent) + 1, seconds=30)
+            await eventually(
+                lambda: any(m["type"] == "interactive" for m in whatsapp.to(RESIDENT)),
+                within=15,
+                what="the welcome with buttons",
+            )
         assert whatsapp.refused == []
         assert proc.terminate() == 0
     finally:

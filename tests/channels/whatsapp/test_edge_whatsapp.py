@@ -20,7 +20,8 @@ from bot.runtime.scheduler import cleanup
 from bot.runtime.wiring import inbox_channels
 from models import ChatIdentity, RejectedInbound
 from tests.fakes import whatsapp_payloads as p
-from tests.support.report_support import Chat, seed_areas
+from tests.support.chat import Chat
+from tests.support.report_support import seed_areas
 from tests.support.whatsapp_support import (
     APP_SECRET,
     inbox_rows,
