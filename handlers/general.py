@@ -54,7 +54,7 @@ async def prompt_current(turn: Turn) -> None:
 def staff_menu(turn: Turn) -> list[Option]:
     if may_record(turn.staff):
         return [
-            Option("k:list:open", turn.t("Kasus saya")),
+            Option(list_button("open"), turn.t("Kasus saya")),
             Option(intake.START_OPTION, turn.t("Catat kasus")),
         ]
     return [
