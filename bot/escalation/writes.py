@@ -33,7 +33,6 @@ WRITTEN: tuple[tuple[str, str], ...] = (
     ("accept_misses", "integer"),
     ("reminded_at", "timestamptz"),
 )
-_MOMENTS = tuple(name for name, kind in WRITTEN if kind == "timestamptz")
 # The event columns a batch fills; the rest (actor_staff_id, channel, note) stay NULL.
 EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("case_id", "integer"),
@@ -67,8 +66,11 @@ _PG_INSERT_EVENTS = text(
 )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else moment.isoformat()
+def _iso(value: object) -> str:
+    """json.dumps' `default`: called only for what JSON has no type for, here the moments."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
 
 
 async def update_cases(
@@ -78,13 +80,7 @@ async def update_cases(
     if not rows:
         return
     if postgres:
-        document = []
-        for row in rows:
-            item = dict(row)
-            for name in _MOMENTS:
-                item[name] = _iso(item[name])
-            document.append(item)
-        result = await session.execute(_PG_UPDATE, {"rows": json.dumps(document)})
+        result = await session.execute(_PG_UPDATE, {"rows": json.dumps(rows, default=_iso)})
         changed = result.rowcount  # type: ignore[attr-defined]
         if changed != len(rows):
             raise StaleDataError(f"sweep batch: {changed} of {len(rows)} cases updated")
