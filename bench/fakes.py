@@ -2,6 +2,8 @@
 
 - `TimedFakeTelegram`: remembers when each update became available and when each reply (a sent
   or edited message) reached it, and tells a listener at once (no polling by the residents).
+  With `push` set it plays Telegram's side of webhook mode: new updates go to `push` (which
+  POSTs them to the bot), not to the getUpdates queue.
 - `LimitedFakeTelegram`: also enforces Telegram's limits on sending (30 a second overall, 1 a
   second per chat) and answers 429 with `parameters.retry_after` past them, counting the 429s.
 
@@ -33,6 +35,9 @@ class TimedFakeTelegram(FakeTelegram):
         self.last_reply_at: float | None = None
         self.replies_seen = 0
         self.on_reply: ReplyListener | None = None
+        # Webhook mode (bench/residents.py `Webhook`): each new update goes here instead of
+        # into the getUpdates queue, as Telegram posts it to a bot that has set a webhook.
+        self.push: Callable[[dict[str, Any]], None] | None = None
         self._timing_lock = threading.Lock()
 
     def _next_message_id(self, chat_id: int) -> int:
@@ -44,8 +49,16 @@ class TimedFakeTelegram(FakeTelegram):
             return value
 
     def add_update(self, update: dict[str, Any]) -> int:
-        update_id = super().add_update(update)
+        push = self.push
+        if push is None:
+            update_id = super().add_update(update)
+            self.available_at[update_id] = time.monotonic()
+            return update_id
+        with self._lock:
+            update_id = int(update.get("update_id", self.state.next_update_id))
+            self.state.next_update_id = max(self.state.next_update_id, update_id) + 1
         self.available_at[update_id] = time.monotonic()
+        push({**update, "update_id": update_id})
         return update_id
 
     def add_updates_quietly(self, updates: list[dict[str, Any]]) -> None:

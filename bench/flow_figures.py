@@ -34,7 +34,11 @@ def add_rows(
     baseline: tuple[float | None, float | None],
     limits: str,
 ) -> None:
-    """Table rows; `baseline` is the echo's (updates/s, CPU ms per update) from the same run."""
+    """Table rows; `baseline` is the echo's (updates/s, CPU ms per update) from the same run.
+
+    `limits`: "raised" (the main rows), "telegram" (Telegram's sending limits kept: informative)
+    or "webhook" (webhook mode, judged as the main rows are).
+    """
     base_rate, base_cpu = baseline
     for run in runs:
         cpu_ms = run.cpu_seconds * 1000 / run.updates if run.cpu_seconds and run.updates else None
@@ -80,14 +84,14 @@ def add_rows(
             target = "CPU/update ≤ 3× echo"
             met = cpu_ms is not None and base_cpu is not None and cpu_ms <= 3 * base_cpu
         variant = f"{backend} n={run.residents}" + (" paced" if run.paced else "")
+        suffix = {"raised": "", "webhook": " webhook"}.get(limits, f" limits={limits}")
+        judged = limits in ("raised", "webhook") and met is not None
         row = Row(
             "report_flow",
-            variant + ("" if limits == "raised" else f" limits={limits}"),
+            variant + suffix,
             figures,
             target=target,
-            met=(met and run.completed == run.residents)
-            if limits == "raised" and met is not None
-            else None,
+            met=(met and run.completed == run.residents) if judged else None,
             note="; ".join(run.errors),
         )
         results.add(row)

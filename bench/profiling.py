@@ -5,6 +5,8 @@
 writes `<prefix>-<backend>-<n>.speedscope.json` (open it at https://www.speedscope.app) for each `patbm
 run` process of the run. py-spy samples from outside the process (no instrumentation inside it,
 so the CPU figures of the same run stay comparable); it is a dev dependency for that reason.
+With `PATBM_BENCH_PROFILE_GIL=1` it samples only the thread holding the GIL: the Python CPU,
+without the idle waits and the time inside the database driver's own thread.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ class Profiler:
             return None
         output = f"{prefix}-{label}.speedscope.json"
         command = [spy, "record", "--pid", str(pid), "--rate", "200", "--format", "speedscope"]
+        if os.environ.get("PATBM_BENCH_PROFILE_GIL") == "1":
+            command.append("--gil")
         return cls(subprocess.Popen([*command, "--output", output, "--nonblocking"]))
 
     def stop(self) -> None:

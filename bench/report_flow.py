@@ -38,12 +38,18 @@ from bench.common import (
 from bench.fakes import TimedFakeTelegram
 from bench.flow_figures import FlowRun, add_rows
 from bench.profiling import Profiler
-from bench.residents import HUMAN_PACE, Driver, Pace, Resident
+from bench.residents import HUMAN_PACE, Driver, Pace, Resident, Webhook
 
 AREA = "15.71"
 UNLIMITED = {"PATBM_TELEGRAM_RATE_PER_SECOND": "100000", "PATBM_CHAT_RATE_PER_SECOND": "100000"}
 RESIDENT_BASE = 700_000
 SITE = ROOT / "bench" / "site"
+WEBHOOK_SECRET = "bench-webhook-secret"
+# The URL only has to be accepted by the fake's setWebhook: the residents post to the process.
+WEBHOOK_ENV = {
+    "PATBM_TELEGRAM_WEBHOOK_URL": "https://bench.invalid/webhooks/telegram",
+    "PATBM_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+}
 
 
 # (number of residents, their pace); no pace = a closed loop without think time.
@@ -84,17 +90,29 @@ def prepare_database(database_url: str, env: dict[str, str], workdir: Path) -> i
 
 
 async def _drive(
-    fake: TimedFakeTelegram, residents: int, seed: int, pace: Pace | None
-) -> tuple[list[Resident], float]:
+    fake: TimedFakeTelegram,
+    residents: int,
+    seed: int,
+    pace: Pace | None,
+    webhook: tuple[str, str] | None = None,
+) -> tuple[list[Resident], list[str]]:
+    """The residents' reports; and what went wrong on the webhook's side (if one is used)."""
     driver = Driver(fake, asyncio.get_running_loop())
     rng = random.Random(seed)
     people = [
         Resident(RESIDENT_BASE + seed * 1000 + i, random.Random(rng.random()), pace)
         for i in range(residents)
     ]
-    started = time.monotonic()
-    await asyncio.gather(*(person.report(driver) for person in people))
-    return people, started
+    if webhook is None:
+        await asyncio.gather(*(person.report(driver) for person in people))
+        return people, []
+    async with Webhook(*webhook) as hook:
+        fake.push = hook.push
+        try:
+            await asyncio.gather(*(person.report(driver) for person in people))
+        finally:
+            fake.push = None
+    return people, hook.errors[:3]
 
 
 def run_flow(
@@ -105,8 +123,12 @@ def run_flow(
     key: str,
     *,
     first_seed: int = 1,
+    webhook: bool = False,
 ) -> list[FlowRun]:
-    """One `patbm run` process; each N in turn (fresh residents); peak RSS over all of them."""
+    """One `patbm run` process; each N in turn (fresh residents); peak RSS over all of them.
+
+    `webhook`: the process runs in webhook mode and the residents' updates are POSTed to it.
+    """
     from tests.support.e2e_helpers import PatbmProcess
 
     fake = TimedFakeTelegram()
@@ -125,6 +147,7 @@ def run_flow(
             # bench/site/sitecustomize.py counts statements and commits inside `patbm run`.
             "PYTHONPATH": f"{SITE}{os.pathsep}{ROOT}",
             "PATBM_BENCH_STATEMENTS_FILE": str(counter),
+            **(WEBHOOK_ENV if webhook else {}),
             **extra_env,
         },
     )
@@ -140,7 +163,8 @@ def run_flow(
             cpu_before = cpu_seconds(proc.proc.pid)
             sys_before = system_cpu_seconds(proc.proc.pid)
             sql_before = _read_counter(proc.proc.pid, counter)
-            people, _ = asyncio.run(_drive(fake, count, seed, pace))
+            hook = (f"{proc.url}/webhooks/telegram", WEBHOOK_SECRET) if webhook else None
+            people, hook_errors = asyncio.run(_drive(fake, count, seed, pace, hook))
             cpu_after = cpu_seconds(proc.proc.pid)
             sys_after = system_cpu_seconds(proc.proc.pid)
             sql_after = _read_counter(proc.proc.pid, counter)
@@ -163,6 +187,7 @@ def run_flow(
                         else None
                     ),
                     errors=[p.error for p in people if p.error][:3]
+                    + hook_errors
                     + ([f"patbm run log tail: {proc.log()[-600:]}"] if last is None else []),
                     statements=_delta(sql_before, sql_after, 0),
                     commits=_delta(sql_before, sql_after, 1),
@@ -211,8 +236,10 @@ def run_report_flow(
     with_telegram_limits: bool,
     paced: int = 50,
     pace: Pace = HUMAN_PACE,
+    webhook: int = 0,
 ) -> None:
-    """Closed-loop runs for each size, then `paced` residents at `pace` (0: none)."""
+    """Closed-loop runs for each size, then `paced` residents at `pace` (0: none), then a
+    closed loop of `webhook` residents (0: none) with `patbm run` in webhook mode."""
     baseline_row = results.find("baseline")
     baseline: tuple[float | None, float | None] = (None, None)
     if baseline_row is not None:
@@ -235,7 +262,7 @@ def run_report_flow(
             try:
                 prepare_database(url, env, workdir)
                 runs_plan: Plan = [(n, None) for n in sizes] + ([(paced, pace)] if paced else [])
-                runs = run_flow(url, workdir, runs_plan, UNLIMITED, key)
+                runs = run_flow(url, workdir, runs_plan, UNLIMITED, key) if runs_plan else []
                 add_rows(results, backend, runs, baseline, "raised")
                 peak += [r.peak_rss_mb for r in runs if r.peak_rss_mb]
                 if with_telegram_limits and backend == backends[0]:
@@ -249,6 +276,18 @@ def run_report_flow(
                         first_seed=len(runs_plan) + 1,
                     )
                     add_rows(results, backend, limited, baseline, "telegram")
+                if webhook:
+                    hooked = run_flow(
+                        url,
+                        workdir,
+                        [(webhook, None)],
+                        UNLIMITED,
+                        key,
+                        first_seed=len(runs_plan) + 2,
+                        webhook=True,
+                    )
+                    add_rows(results, backend, hooked, baseline, "webhook")
+                    peak += [r.peak_rss_mb for r in hooked if r.peak_rss_mb]
             except Exception as exc:
                 results.skipped[f"report_flow {backend}"] = f"{type(exc).__name__}: {exc}"[:800]
             finally:

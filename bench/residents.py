@@ -23,7 +23,10 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import TracebackType
 from typing import Any
+
+import httpx
 
 from bench.fakes import TimedFakeTelegram
 
@@ -92,6 +95,52 @@ def category_ticked(messages: list[Message]) -> bool:
 
 def confirmed(messages: list[Message]) -> bool:
     return any("/status " in str(m.get("text") or "") for m in messages[-2:])
+
+
+class Webhook:
+    """Telegram's side of webhook mode: POSTs each update to `patbm run` with the secret token.
+
+    A method in the 200's body (the answer to a button press, `answerCallbackQuery`) is what
+    Telegram would then call: it is counted in `answered`, and makes no call to the fake.
+    """
+
+    def __init__(self, url: str, secret: str) -> None:
+        self.url = url
+        self.secret = secret
+        self.answered = 0
+        self.errors: list[str] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Webhook:
+        # Telegram opens up to 40 connections to a webhook by default.
+        self._client = httpx.AsyncClient(limits=httpx.Limits(max_connections=40), timeout=60)
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self._client is not None:
+            await self._client.aclose()
+
+    def push(self, update: dict[str, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(self._post(update))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _post(self, update: dict[str, Any]) -> None:
+        assert self._client is not None
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret}
+        response = await self._client.post(self.url, json=update, headers=headers)
+        if response.status_code != 200:
+            self.errors.append(f"webhook answered {response.status_code}")
+        elif response.content and response.json().get("method") == "answerCallbackQuery":
+            self.answered += 1
 
 
 class Driver:

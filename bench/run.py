@@ -87,8 +87,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--flow-sizes",
         type=_flow_sizes,
         default=None,
-        metavar="N,...,paced:N",
-        help="report_flow only these rows, e.g. paced:50 or 50,paced:50 (no telegram-limits row)",
+        metavar="N,...,paced:N,webhook:N",
+        help=(
+            "report_flow only these rows, e.g. paced:50, 50,paced:50 or webhook:50"
+            " (no telegram-limits row)"
+        ),
     )
     parser.add_argument(
         "--backends",
@@ -99,21 +102,25 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _flow_sizes(value: str) -> tuple[list[int], int]:
-    """Closed-loop sizes and the paced size (0: none), from e.g. `10,50,paced:50`."""
+def _flow_sizes(value: str) -> tuple[list[int], int, int]:
+    """Closed-loop sizes, the paced size and the webhook size (0: none), from e.g.
+    `10,50,paced:50,webhook:50`."""
     closed: list[int] = []
-    paced = 0
+    paced = webhook = 0
     try:
         for item in (part.strip() for part in value.split(",")):
             if item.startswith("paced:"):
                 paced = int(item.removeprefix("paced:"))
+            elif item.startswith("webhook:"):
+                webhook = int(item.removeprefix("webhook:"))
             elif item:
                 closed.append(int(item))
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"expected N[,N...][,paced:N], got {value!r}") from exc
-    if not closed and not paced:
+        expected = "N[,N...][,paced:N][,webhook:N]"
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}") from exc
+    if not closed and not paced and not webhook:
         raise argparse.ArgumentTypeError(f"no size in {value!r}")
-    return closed, paced
+    return closed, paced, webhook
 
 
 def _sizes(value: str) -> list[tuple[int, int]]:
@@ -147,7 +154,7 @@ def plan(
     quick: bool,
     postgres: bool,
     sweep_sizes: list[tuple[int, int]] | None = None,
-    flow_sizes: tuple[list[int], int] | None = None,
+    flow_sizes: tuple[list[int], int, int] | None = None,
     only_backends: list[str] | None = None,
 ) -> dict[str, Callable[[Results, str], None]]:
     from bench.baseline import run_baseline
@@ -166,13 +173,15 @@ def plan(
     def report_flow(results: Results, key: str) -> None:
         from bench.residents import HUMAN_PACE, Pace
 
-        sizes, paced = flow_sizes or ([5] if quick else [10, 50, 200], 5 if quick else 50)
+        default = ([5], 5, 5) if quick else ([10, 50, 200], 50, 50)
+        sizes, paced, webhook = flow_sizes or default
         run_report_flow(
             results,
             sizes=sizes,
             backends=backends,
             with_telegram_limits=not quick and flow_sizes is None,
             paced=paced,
+            webhook=webhook,
             pace=Pace(tap=(0.05, 0.2), typing=(0.1, 0.3)) if quick else HUMAN_PACE,
         )
 

@@ -14,7 +14,10 @@ The Telegram webhook checks `X-Telegram-Bot-Api-Secret-Token` in constant time (
 stored when wrong or missing), then the body (bot.channels.inbound_limits: 413 over 1 MB, before reading
 more; 400 when it is not JSON or too deep) and the update (bot.channels.telegram.schema: 400 when
 what we read is malformed), each refusal one log line without the payload; then it stores the
-update, commits, and only then answers 200. Only our own database failing answers 500, so
+update, commits, and only then answers 200. With the inbox processor of this process
+(`build_http_app(inbox=...)`), the update is stored already leased to it when it has room and
+handed to it after the commit, as the poller's batches are (bot.channels.telegram.store): no
+claim transaction per update. Only our own database failing answers 500, so
 Telegram retries (the inbox's unique key makes a retry harmless): never a 500 for input. A button
 press is answered in that 200's body (`answerCallbackQuery`), so webhook mode makes no call of
 its own for it; in polling mode the inbox answers it after handling (bot.channels.telegram.sender).
@@ -36,10 +39,11 @@ from starlette.routing import BaseRoute, Route
 from bot.channels.inbound_limits import InvalidInput, decode_json, read_body, refusal
 from bot.channels.telegram import parse as telegram_parse
 from bot.channels.telegram import schema as telegram_schema
+from bot.channels.telegram.store import store_updates
 from bot.channels.whatsapp import webhook as whatsapp_webhook
 from bot.core import metrics
 from bot.core.app import App
-from bot.messaging.inbox_store import store
+from bot.messaging.inbox import InboxProcessor
 from bot.reporting.dashboard import routes as dashboard_routes
 from bot.runtime.wiring import DELIVERY_HOOKS
 
@@ -72,21 +76,13 @@ async def telegram_webhook(request: Request) -> Response:
     except InvalidInput as exc:
         return refusal(telegram_parse.CHANNEL, exc)
     try:
-        async with app.db.transaction() as session:
-            new = await store(
-                session,
-                channel=telegram_parse.CHANNEL,
-                update_key=telegram_parse.update_key(update),
-                chat_key=telegram_parse.chat_key(update),
-                payload=update,
-                now=app.clock.now(),
-            )
+        new, handed = await store_updates(app, [update], request.app.state.inbox)
     except Exception as exc:
         # The input was checked: what fails here is our database. 500 makes Telegram retry.
         log.error("telegram webhook: update not stored (%s)", type(exc).__name__)
         return Response(status_code=500)
-    # Committed: now Telegram may forget it.
-    if new:
+    # Committed: now Telegram may forget it. What was not handed over, the processor claims.
+    if new > handed:
         request.app.state.inbox_stored()
     query_id = telegram_parse.callback_query_id(update)
     if query_id is not None:
@@ -101,6 +97,7 @@ def build_http_app(
     *,
     inbox_stored: Callable[[], None] | None = None,
     outbox_queued: Callable[[], None] | None = None,
+    inbox: InboxProcessor | None = None,
 ) -> Starlette:
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
     if app.settings.telegram_enabled:
@@ -111,6 +108,7 @@ def build_http_app(
     http_app = Starlette(routes=routes)
     http_app.state.patbm = app
     http_app.state.inbox_stored = inbox_stored or (lambda: None)
+    http_app.state.inbox = inbox
     http_app.state.outbox_queued = outbox_queued or (lambda: None)
     return http_app
 

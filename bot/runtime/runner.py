@@ -142,7 +142,10 @@ class Runner:
             self.telegram.poller.processor = self.processor
             self._spawn(self.telegram.poller.run())
         http_app = build_http_app(
-            self.app, inbox_stored=self.processor.wake, outbox_queued=self._wake_delivery
+            self.app,
+            inbox_stored=self.processor.wake,
+            outbox_queued=self._wake_delivery,
+            inbox=self.processor,
         )
         server = build_server(self.app, http_app)
         self._spawn(server.serve())
