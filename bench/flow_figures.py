@@ -25,6 +25,8 @@ class FlowRun:
     statements: int | None = None
     commits: int | None = None
     system_seconds: float | None = None
+    dashboard_pages: int | None = None  # read during the run (bench/load.py Extra)
+    photos_fetched: int | None = None
 
 
 def add_rows(
@@ -37,7 +39,8 @@ def add_rows(
     """Table rows; `baseline` is the echo's (updates/s, CPU ms per update) from the same run.
 
     `limits`: "raised" (the main rows), "telegram" (Telegram's sending limits kept: informative)
-    or "webhook" (webhook mode, judged as the main rows are).
+    "webhook" (webhook mode, judged as the main rows are) or "evidence+dashboard" (photos and a
+    dashboard reader besides: for the memory row, informative here).
     """
     base_rate, base_cpu = baseline
     for run in runs:
@@ -74,6 +77,9 @@ def add_rows(
                 round(run.commits / run.updates, 1) if run.commits and run.updates else None
             ),
         }
+        if run.dashboard_pages is not None:
+            figures["dashboard_pages"] = run.dashboard_pages
+            figures["photos_fetched"] = run.photos_fetched
         # Throughput is judged at saturation (closed loop), latency at human pace: a closed loop
         # keeps N updates outstanding, so its mean latency is N / throughput (Little's law).
         met: bool | None
@@ -84,7 +90,11 @@ def add_rows(
             target = "CPU/update ≤ 3× echo"
             met = cpu_ms is not None and base_cpu is not None and cpu_ms <= 3 * base_cpu
         variant = f"{backend} n={run.residents}" + (" paced" if run.paced else "")
-        suffix = {"raised": "", "webhook": " webhook"}.get(limits, f" limits={limits}")
+        suffix = {
+            "raised": "",
+            "webhook": " webhook",
+            "evidence+dashboard": " +photos+dashboard",
+        }.get(limits, f" limits={limits}")
         judged = limits in ("raised", "webhook") and met is not None
         row = Row(
             "report_flow",

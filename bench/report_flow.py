@@ -15,9 +15,7 @@ defaults to show what a resident feels with the 1-a-second-per-chat pacing.
 from __future__ import annotations
 
 import asyncio
-import csv
 import os
-import random
 import signal
 import tempfile
 import time
@@ -31,18 +29,17 @@ from bench.common import (
     create_pg_database,
     drop_pg_database,
     new_key,
-    patbm_cli,
     peak_rss_mb,
     system_cpu_seconds,
 )
 from bench.fakes import TimedFakeTelegram
 from bench.flow_figures import FlowRun, add_rows
+from bench.flow_setup import prepare_database
+from bench.load import Extra, dashboard_token, drive
 from bench.profiling import Profiler
-from bench.residents import HUMAN_PACE, Driver, Pace, Resident, Webhook
+from bench.residents import HUMAN_PACE, Pace
 
-AREA = "15.71"
 UNLIMITED = {"PATBM_TELEGRAM_RATE_PER_SECOND": "100000", "PATBM_CHAT_RATE_PER_SECOND": "100000"}
-RESIDENT_BASE = 700_000
 SITE = ROOT / "bench" / "site"
 WEBHOOK_SECRET = "bench-webhook-secret"
 # The URL only has to be accepted by the fake's setWebhook: the residents post to the process.
@@ -56,65 +53,6 @@ WEBHOOK_ENV = {
 Plan = list[tuple[int, Pace | None]]
 
 
-async def _kelurahan_codes(database_url: str) -> list[str]:
-    from sqlalchemy import func, select
-
-    from bot.core.db import Database
-    from models import Area
-
-    db = Database(database_url)
-    try:
-        async with db.transaction() as session:
-            rows = await session.scalars(
-                select(Area.code).where(func.length(Area.code) == len("15.71.01.1001"))
-            )
-            return sorted(rows.all())
-    finally:
-        await db.dispose()
-
-
-def prepare_database(database_url: str, env: dict[str, str], workdir: Path) -> int:
-    """Migrate, import the areas, register a kader per kelurahan; the number of kader."""
-    env = {**env, "PATBM_DATABASE_URL": database_url}
-    patbm_cli(["db", "upgrade"], env, workdir)
-    patbm_cli(["areas", "import", AREA], env, workdir)
-    codes = asyncio.run(_kelurahan_codes(database_url))
-    staff_csv = workdir / "kader.csv"
-    with staff_csv.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["name", "phone", "role", "area_code"])
-        for index, code in enumerate(codes):
-            writer.writerow([f"Kader {index + 1}", f"+62812{index + 1:08d}", "kader", code])
-    patbm_cli(["staff", "import", str(staff_csv)], env, workdir)
-    return len(codes)
-
-
-async def _drive(
-    fake: TimedFakeTelegram,
-    residents: int,
-    seed: int,
-    pace: Pace | None,
-    webhook: tuple[str, str] | None = None,
-) -> tuple[list[Resident], list[str]]:
-    """The residents' reports; and what went wrong on the webhook's side (if one is used)."""
-    driver = Driver(fake, asyncio.get_running_loop())
-    rng = random.Random(seed)
-    people = [
-        Resident(RESIDENT_BASE + seed * 1000 + i, random.Random(rng.random()), pace)
-        for i in range(residents)
-    ]
-    if webhook is None:
-        await asyncio.gather(*(person.report(driver) for person in people))
-        return people, []
-    async with Webhook(*webhook) as hook:
-        fake.push = hook.push
-        try:
-            await asyncio.gather(*(person.report(driver) for person in people))
-        finally:
-            fake.push = None
-    return people, hook.errors[:3]
-
-
 def run_flow(
     database_url: str,
     workdir: Path,
@@ -124,10 +62,12 @@ def run_flow(
     *,
     first_seed: int = 1,
     webhook: bool = False,
+    with_extra: bool = False,
 ) -> list[FlowRun]:
     """One `patbm run` process; each N in turn (fresh residents); peak RSS over all of them.
 
     `webhook`: the process runs in webhook mode and the residents' updates are POSTed to it.
+    `with_extra`: the residents send photos and the Dinas reads the dashboard (bench/load.py).
     """
     from tests.support.e2e_helpers import PatbmProcess
 
@@ -164,7 +104,12 @@ def run_flow(
             sys_before = system_cpu_seconds(proc.proc.pid)
             sql_before = _read_counter(proc.proc.pid, counter)
             hook = (f"{proc.url}/webhooks/telegram", WEBHOOK_SECRET) if webhook else None
-            people, hook_errors = asyncio.run(_drive(fake, count, seed, pace, hook))
+            extra = (
+                Extra((proc.url, asyncio.run(dashboard_token(database_url, proc.url))))
+                if with_extra
+                else None
+            )
+            people, hook_errors = asyncio.run(drive(fake, count, seed, pace, hook, extra))
             cpu_after = cpu_seconds(proc.proc.pid)
             sys_after = system_cpu_seconds(proc.proc.pid)
             sql_after = _read_counter(proc.proc.pid, counter)
@@ -196,6 +141,8 @@ def run_flow(
                         if sys_after is not None and sys_before is not None
                         else None
                     ),
+                    dashboard_pages=extra.pages if extra is not None else None,
+                    photos_fetched=extra.fetched if extra is not None else None,
                 )
             )
     finally:
@@ -237,9 +184,11 @@ def run_report_flow(
     paced: int = 50,
     pace: Pace = HUMAN_PACE,
     webhook: int = 0,
+    loaded: int = 0,
 ) -> None:
     """Closed-loop runs for each size, then `paced` residents at `pace` (0: none), then a
-    closed loop of `webhook` residents (0: none) with `patbm run` in webhook mode."""
+    closed loop of `webhook` residents (0: none) with `patbm run` in webhook mode, then `loaded`
+    residents (0: none) sending photos while the dashboard is read (the memory row)."""
     baseline_row = results.find("baseline")
     baseline: tuple[float | None, float | None] = (None, None)
     if baseline_row is not None:
@@ -250,6 +199,7 @@ def run_report_flow(
         )
     key = new_key()
     peak: list[float] = []
+    busy_peak: list[tuple[float, int]] = []
     for backend in backends:
         with tempfile.TemporaryDirectory(prefix=f"patbm-bench-{backend}-") as tmp:
             workdir = Path(tmp)
@@ -288,6 +238,20 @@ def run_report_flow(
                     )
                     add_rows(results, backend, hooked, baseline, "webhook")
                     peak += [r.peak_rss_mb for r in hooked if r.peak_rss_mb]
+                if loaded:
+                    busy = run_flow(
+                        url,
+                        workdir,
+                        [(loaded, None)],
+                        UNLIMITED,
+                        key,
+                        first_seed=len(runs_plan) + 3,
+                        with_extra=True,
+                    )
+                    add_rows(results, backend, busy, baseline, "evidence+dashboard")
+                    busy_peak += [
+                        (r.peak_rss_mb, r.dashboard_pages or 0) for r in busy if r.peak_rss_mb
+                    ]
             except Exception as exc:
                 results.skipped[f"report_flow {backend}"] = f"{type(exc).__name__}: {exc}"[:800]
             finally:
@@ -303,5 +267,17 @@ def run_report_flow(
                 target="RSS < 150 MB",
                 met=worst < 150,
                 note="VmHWM of the `patbm run` process over the report-flow runs",
+            )
+        )
+    if busy_peak:
+        worst, pages = max(busy_peak)
+        results.add(
+            Row(
+                "memory",
+                "patbm run peak RSS, evidence + dashboard",
+                {"peak_rss_mb": round(worst, 1), "dashboard_pages": pages},
+                target="RSS < 200 MB",
+                met=worst < 200,
+                note="VmHWM while residents send 1 MB photos and the Dinas reads the dashboard",
             )
         )

@@ -188,6 +188,8 @@ class Resident:
     latencies: list[float] = field(default_factory=list)
     updates: int = 0
     error: str | None = None
+    # A file id the fake serves (bench/load.py): the story goes as this photo's caption.
+    photo: str | None = None
 
     def _press(self, driver: Driver, choose: Callable[[list[str]], str]) -> Callable[[], int]:
         def send() -> int:
@@ -240,9 +242,16 @@ class Resident:
             )
             await self._step(driver, self._press(driver, self._pick("when", skip)), asks("desc"))
             story = rng.choice(STORIES)
-            await self._step(
-                driver, lambda: fake.text_update(self.chat, story), asks("place"), typing=True
-            )
+            if self.photo is None:
+                await self._step(
+                    driver, lambda: fake.text_update(self.chat, story), asks("place"), typing=True
+                )
+            else:
+                photo, answered = self._photo(driver, self.photo, story)
+                await self._step(driver, photo, answered, typing=True)
+                await self._step(
+                    driver, self._press(driver, self._exact("r:desc:ok")), asks("place")
+                )
             await self._step(driver, self._press(driver, self._pick("place", skip)), asks("rel"))
             await self._step(driver, self._press(driver, self._pick("rel", skip)), asks("role"))
             await self._step(driver, self._press(driver, self._pick("role", skip)), asks("summary"))
@@ -251,6 +260,21 @@ class Resident:
             await self._step(driver, self._press(driver, self._exact(send)), confirmed)
         except (TimeoutError, AssertionError, IndexError) as exc:
             self.error = f"{type(exc).__name__}: {exc}"
+
+    def _photo(self, driver: Driver, file_id: str, caption: str) -> tuple[Callable[[], int], Check]:
+        """Send the photo; answered when a newer message asks the story's question again."""
+        before: list[int] = []
+
+        def send() -> int:
+            last = latest(driver.fake.messages(self.chat))
+            before.append(int(last["message_id"]) if last is not None else 0)
+            return driver.fake.photo_update(self.chat, file_id, caption=caption)
+
+        def answered(messages: list[Message]) -> bool:
+            last = latest(messages)
+            return last is not None and int(last["message_id"]) > before[0] and asks("desc")([last])
+
+        return send, answered
 
     def _place(self, step: str) -> Callable[[list[str]], str]:
         def choose(found: list[str]) -> str:

@@ -87,9 +87,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--flow-sizes",
         type=_flow_sizes,
         default=None,
-        metavar="N,...,paced:N,webhook:N",
+        metavar="N,...,paced:N,webhook:N,loaded:N",
         help=(
-            "report_flow only these rows, e.g. paced:50, 50,paced:50 or webhook:50"
+            "report_flow only these rows, e.g. paced:50, 50,paced:50, webhook:50 or loaded:50"
             " (no telegram-limits row)"
         ),
     )
@@ -102,25 +102,27 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _flow_sizes(value: str) -> tuple[list[int], int, int]:
-    """Closed-loop sizes, the paced size and the webhook size (0: none), from e.g.
-    `10,50,paced:50,webhook:50`."""
+FlowSizes = tuple[list[int], int, int, int]
+
+
+def _flow_sizes(value: str) -> FlowSizes:
+    """Closed-loop sizes, then the paced, webhook and loaded (photos + dashboard) sizes (0:
+    none), from e.g. `10,50,paced:50,webhook:50,loaded:50`."""
     closed: list[int] = []
-    paced = webhook = 0
+    named = {"paced": 0, "webhook": 0, "loaded": 0}
     try:
         for item in (part.strip() for part in value.split(",")):
-            if item.startswith("paced:"):
-                paced = int(item.removeprefix("paced:"))
-            elif item.startswith("webhook:"):
-                webhook = int(item.removeprefix("webhook:"))
+            name, _, size = item.rpartition(":")
+            if name in named:
+                named[name] = int(size)
             elif item:
                 closed.append(int(item))
     except ValueError as exc:
-        expected = "N[,N...][,paced:N][,webhook:N]"
+        expected = "N[,N...][,paced:N][,webhook:N][,loaded:N]"
         raise argparse.ArgumentTypeError(f"expected {expected}, got {value!r}") from exc
-    if not closed and not paced and not webhook:
+    if not closed and not any(named.values()):
         raise argparse.ArgumentTypeError(f"no size in {value!r}")
-    return closed, paced, webhook
+    return closed, named["paced"], named["webhook"], named["loaded"]
 
 
 def _sizes(value: str) -> list[tuple[int, int]]:
@@ -154,7 +156,7 @@ def plan(
     quick: bool,
     postgres: bool,
     sweep_sizes: list[tuple[int, int]] | None = None,
-    flow_sizes: tuple[list[int], int, int] | None = None,
+    flow_sizes: FlowSizes | None = None,
     only_backends: list[str] | None = None,
 ) -> dict[str, Callable[[Results, str], None]]:
     from bench.baseline import run_baseline
@@ -173,8 +175,8 @@ def plan(
     def report_flow(results: Results, key: str) -> None:
         from bench.residents import HUMAN_PACE, Pace
 
-        default = ([5], 5, 5) if quick else ([10, 50, 200], 50, 50)
-        sizes, paced, webhook = flow_sizes or default
+        default = ([5], 5, 5, 5) if quick else ([10, 50, 200], 50, 50, 50)
+        sizes, paced, webhook, loaded = flow_sizes or default
         run_report_flow(
             results,
             sizes=sizes,
@@ -182,6 +184,7 @@ def plan(
             with_telegram_limits=not quick and flow_sizes is None,
             paced=paced,
             webhook=webhook,
+            loaded=loaded,
             pace=Pace(tap=(0.05, 0.2), typing=(0.1, 0.3)) if quick else HUMAN_PACE,
         )
 

@@ -43,8 +43,8 @@ def test_delivery_through_the_limited_fake_at_a_tiny_size() -> None:
 def test_the_helpers() -> None:
     assert percentile([3.0, 1.0, 2.0], 0.5) == 2.0 and percentile([], 0.99) == 0.0
     assert bench_run.selected(["memory,outbox"]) == ["report_flow", "delivery"]
-    assert bench_run._flow_sizes("10,50,paced:50,webhook:20") == ([10, 50], 50, 20)
-    assert bench_run._flow_sizes("webhook:5") == ([], 0, 5)
+    assert bench_run._flow_sizes("10,50,paced:50,webhook:20") == ([10, 50], 50, 20, 0)
+    assert bench_run._flow_sizes("webhook:5,loaded:3") == ([], 0, 5, 3)
 
 
 def test_the_scripted_resident_reads_the_report_flow_keyboards() -> None:
