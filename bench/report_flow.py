@@ -125,6 +125,7 @@ def run_flow(
                     updates=updates,
                     seconds=seconds,
                     latencies=[x for p in people for x in p.latencies],
+                    spreads=[x for p in people for x in p.spreads],
                     peak_rss_mb=peak_rss_mb(proc.proc.pid),
                     cpu_seconds=(
                         cpu_after - cpu_before

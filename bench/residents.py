@@ -162,8 +162,10 @@ class Driver:
         if event is not None:
             event.set()
 
-    async def act(self, chat: int, send: Callable[[], int], expect: Check) -> float:
-        """Send one update; wait until `expect` holds; the latency of the first reply."""
+    async def act(self, chat: int, send: Callable[[], int], expect: Check) -> tuple[float, float]:
+        """Send one update; wait until `expect` holds. The latency of the first reply, and the
+        time from the first reply to the last one heard by then (a reply of several messages,
+        or an edit and a new message, arrives spread over this)."""
         event = self.events.setdefault(chat, asyncio.Event())
         event.clear()
         update_id = send()
@@ -176,8 +178,10 @@ class Driver:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), min(remaining, 1.0))
             event.clear()
-        first = next((t for t in self.reply_times.get(chat, []) if t >= available), None)
-        return (first if first is not None else time.monotonic()) - available
+        heard = [t for t in self.reply_times.get(chat, []) if t >= available]
+        if not heard:
+            return time.monotonic() - available, 0.0
+        return heard[0] - available, heard[-1] - heard[0]
 
 
 @dataclass
@@ -186,6 +190,7 @@ class Resident:
     rng: random.Random
     pace: Pace | None = None
     latencies: list[float] = field(default_factory=list)
+    spreads: list[float] = field(default_factory=list)  # first to last message of a reply
     updates: int = 0
     error: str | None = None
     # A file id the fake serves (bench/load.py): the story goes as this photo's caption.
@@ -218,7 +223,9 @@ class Resident:
     ) -> None:
         if self.pace is not None:
             await asyncio.sleep(self.pace.think(self.rng, typing))
-        self.latencies.append(await driver.act(self.chat, send, expect))
+        latency, spread = await driver.act(self.chat, send, expect)
+        self.latencies.append(latency)
+        self.spreads.append(spread)
         self.updates += 1
 
     async def report(self, driver: Driver) -> None:

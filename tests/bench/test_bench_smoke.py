@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bench import profile_summary
 from bench import run as bench_run
 from bench.common import Results, new_key, percentile
 from bench.delivery import run_delivery
@@ -45,6 +46,15 @@ def test_the_helpers() -> None:
     assert bench_run.selected(["memory,outbox"]) == ["report_flow", "delivery"]
     assert bench_run._flow_sizes("10,50,paced:50,webhook:20") == ([10, 50], 50, 20, 0)
     assert bench_run._flow_sizes("webhook:5,loaded:3") == ([], 0, 5, 3)
+    frames = [
+        {"name": "dispatch", "file": "/work/bot/runtime/dispatch.py"},
+        {"name": "execute", "file": "/venv/site-packages/sqlalchemy/orm/session.py"},
+    ]
+    document = {
+        "shared": {"frames": frames},
+        "profiles": [{"samples": [[0, 1], [0], []], "weights": [2.0, 1.0, 1.0]}],
+    }
+    assert profile_summary.by_library(document) == {"sqlalchemy": 2.0, "bot/": 1.0, "other": 1.0}
 
 
 def test_the_scripted_resident_reads_the_report_flow_keyboards() -> None:
