@@ -19,7 +19,9 @@ from tests.support.e2e_helpers import echo_dispatch
 SECRET = "s3cret-webhook-value"
 
 
-def _client(app: App, woken: list[int] | None = None) -> httpx.AsyncClient:
+def _client(
+    app: App, woken: list[int] | None = None, inbox: InboxProcessor | None = None
+) -> httpx.AsyncClient:
     app.settings = app.settings.model_copy(
         update={
             "telegram_token": SecretStr("1:abc"),
@@ -28,7 +30,7 @@ def _client(app: App, woken: list[int] | None = None) -> httpx.AsyncClient:
         }
     )
     sink = woken if woken is not None else []
-    http_app = build_http_app(app, inbox_stored=lambda: sink.append(1))
+    http_app = build_http_app(app, inbox_stored=lambda: sink.append(1), inbox=inbox)
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=http_app), base_url="http://t")
 
 
@@ -55,6 +57,35 @@ async def test_right_secret_is_stored_and_handled(app: App) -> None:
         outbox = (await session.scalars(select(OutboxMessage))).all()
     assert [o.payload["text"] for o in outbox] == ["echo: tolong"]
     assert [o.chat_id for o in outbox] == ["77"]
+
+
+async def test_with_this_processs_inbox_the_update_is_handled_without_a_claim(app: App) -> None:
+    processor = InboxProcessor(app, dispatch=echo_dispatch, channels=inbox_channels())
+    assert await processor.process_once() == 0  # nothing left over by a previous process
+    claims = 0
+    real_claim = processor._claim_heads
+
+    async def counting(limit: int) -> list[tuple[InboxUpdate, bool]]:
+        nonlocal claims
+        claims += 1
+        return await real_claim(limit)
+
+    processor._claim_heads = counting  # type: ignore[method-assign]
+    woken: list[int] = []
+    async with _client(app, woken, inbox=processor) as client:
+        response = await client.post(
+            "/webhooks/telegram", json=_update(), headers={TELEGRAM_SECRET_HEADER: SECRET}
+        )
+    assert response.status_code == 200
+    # Stored already leased to this process and handed over: nobody needs waking to claim it.
+    assert woken == []
+    (row,) = await _rows(app)
+    assert row.lease_owner == processor.instance_id
+    await processor.drain()
+    async with app.db.transaction() as session:
+        outbox = (await session.scalars(select(OutboxMessage))).all()
+    assert [o.payload["text"] for o in outbox] == ["echo: tolong"]
+    assert claims == 0
 
 
 async def test_wrong_or_missing_secret_is_403_and_nothing_stored(app: App) -> None:
