@@ -19,6 +19,7 @@ from bot.messaging.messages import Inbound, Reply
 from bot.messaging.outbox import enqueue
 from bot.runtime.wiring import DELIVERY_HOOKS
 from models import InboxUpdate, OutboxMessage
+from tests.support.claim_counter import count_claims
 from tests.support.e2e_helpers import echo_dispatch
 from tests.support.outbox_support import FakeSender
 from tests.support.waiting import eventually
@@ -75,15 +76,7 @@ async def test_processor_handles_rows_handed_over_without_claiming(app: App) -> 
     # Until a claim has found nothing left over (from a previous process), nothing is leased.
     assert processor.reserve() == 0
     assert await processor.process_once() == 0
-    claims = 0
-    real_claim = processor._claim_heads
-
-    async def counting(limit: int) -> list[tuple[InboxUpdate, bool]]:
-        nonlocal claims
-        claims += 1
-        return await real_claim(limit)
-
-    processor._claim_heads = counting  # type: ignore[method-assign]
+    counter = count_claims(processor)
     room = processor.reserve()
     assert room == 2 and processor.reserve() == 0
     async with app.db.transaction() as session:
@@ -98,7 +91,7 @@ async def test_processor_handles_rows_handed_over_without_claiming(app: App) -> 
     processor.take(room, leased)
     await processor.drain()
     assert [r.status for r in await _inbox(app)] == ["done", "done"]
-    assert claims == 0
+    assert counter.claims == 0
     # Something stored without a lease (no room then): later updates must not overtake it.
     processor.wake()
     assert processor.reserve() == 0
@@ -123,15 +116,7 @@ async def test_finished_rows_do_not_claim_again_unless_their_chat_has_more(app: 
     processor = InboxProcessor(
         app, dispatch=echo_dispatch, idle_poll_seconds=3600, channels=CHANNELS
     )
-    claims = 0
-    real_claim = processor._claim_heads
-
-    async def counting(limit: int) -> list[tuple[InboxUpdate, bool]]:
-        nonlocal claims
-        claims += 1
-        return await real_claim(limit)
-
-    processor._claim_heads = counting  # type: ignore[method-assign]
+    counter = count_claims(processor)
     task = asyncio.create_task(processor.run())
 
     async def all_done() -> bool:
@@ -141,7 +126,7 @@ async def test_finished_rows_do_not_claim_again_unless_their_chat_has_more(app: 
         await eventually(all_done, what="all three handled")
         # 1: rows 1 and 3; 2: row 2, after row 1 (its chat had more); none after row 2 or 3.
         await asyncio.sleep(0.2)
-        assert claims == 2
+        assert counter.claims == 2
     finally:
         processor.stop()
         await task

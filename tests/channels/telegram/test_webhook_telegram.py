@@ -14,6 +14,7 @@ from bot.runtime.http import TELEGRAM_SECRET_HEADER, build_http_app
 from bot.runtime.wiring import inbox_channels
 from models import InboxUpdate, OutboxMessage
 from tests.fakes.telegram_api import FakeTelegram
+from tests.support.claim_counter import count_claims
 from tests.support.e2e_helpers import echo_dispatch
 
 SECRET = "s3cret-webhook-value"
@@ -62,15 +63,7 @@ async def test_right_secret_is_stored_and_handled(app: App) -> None:
 async def test_with_this_processs_inbox_the_update_is_handled_without_a_claim(app: App) -> None:
     processor = InboxProcessor(app, dispatch=echo_dispatch, channels=inbox_channels())
     assert await processor.process_once() == 0  # nothing left over by a previous process
-    claims = 0
-    real_claim = processor._claim_heads
-
-    async def counting(limit: int) -> list[tuple[InboxUpdate, bool]]:
-        nonlocal claims
-        claims += 1
-        return await real_claim(limit)
-
-    processor._claim_heads = counting  # type: ignore[method-assign]
+    counter = count_claims(processor)
     woken: list[int] = []
     async with _client(app, woken, inbox=processor) as client:
         response = await client.post(
@@ -85,7 +78,7 @@ async def test_with_this_processs_inbox_the_update_is_handled_without_a_claim(ap
     async with app.db.transaction() as session:
         outbox = (await session.scalars(select(OutboxMessage))).all()
     assert [o.payload["text"] for o in outbox] == ["echo: tolong"]
-    assert claims == 0
+    assert counter.claims == 0
 
 
 async def test_wrong_or_missing_secret_is_403_and_nothing_stored(app: App) -> None:
