@@ -26,7 +26,7 @@ class FlowRun:
     commits: int | None = None
     system_seconds: float | None = None
     dashboard_pages: int | None = None  # read during the run (bench/load.py Extra)
-    photos_fetched: int | None = None
+    photos_stored: int | None = None
     spreads: list[float] = field(default_factory=list)
 
 
@@ -83,7 +83,7 @@ def add_rows(
         }
         if run.dashboard_pages is not None:
             figures["dashboard_pages"] = run.dashboard_pages
-            figures["photos_fetched"] = run.photos_fetched
+            figures["photos_stored"] = run.photos_stored
         # Throughput is judged at saturation (closed loop), latency at human pace: a closed loop
         # keeps N updates outstanding, so its mean latency is N / throughput (Little's law).
         met: bool | None

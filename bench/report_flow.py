@@ -105,7 +105,9 @@ def run_flow(
             sql_before = _read_counter(proc.proc.pid, counter)
             hook = (f"{proc.url}/webhooks/telegram", WEBHOOK_SECRET) if webhook else None
             extra = (
-                Extra((proc.url, asyncio.run(dashboard_token(database_url, proc.url))))
+                Extra(
+                    (proc.url, asyncio.run(dashboard_token(database_url, proc.url))), database_url
+                )
                 if with_extra
                 else None
             )
@@ -143,7 +145,7 @@ def run_flow(
                         else None
                     ),
                     dashboard_pages=extra.pages if extra is not None else None,
-                    photos_fetched=extra.fetched if extra is not None else None,
+                    photos_stored=extra.stored if extra is not None else None,
                 )
             )
     finally:

@@ -53,7 +53,7 @@ SHOWN = {
         "commits_per_update",
         "peak_rss_mb",
         "dashboard_pages",
-        "photos_fetched",
+        "photos_stored",
     ),
     "memory": ("peak_rss_mb", "dashboard_pages"),
     "delivery": ("delivered", "seconds", "rate_per_s", "fraction_of_30", "http_429"),
