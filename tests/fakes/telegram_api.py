@@ -39,7 +39,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -126,6 +125,12 @@ class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
             timeout_graceful_shutdown=1,
         )
         self._server = _Server(config)
+        # Listening before start() returns: a client's connection waits in the backlog until
+        # uvicorn accepts it, so nobody has to poll for the server being up.
+        listening = socket.socket()
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind(("127.0.0.1", self.port))
+        listening.listen(128)
         ready = threading.Event()
 
         def serve() -> None:
@@ -133,17 +138,14 @@ class FakeTelegram(UpdateBuilders, FileApi, BotApiServer):
             self._loop = loop
             self._changed = asyncio.Condition()
             loop.call_soon(ready.set)
-            loop.run_until_complete(self._server.serve())  # type: ignore[union-attr]
+            loop.run_until_complete(self._server.serve(sockets=[listening]))  # type: ignore[union-attr]
             loop.close()
+            listening.close()
 
         self._thread = threading.Thread(target=serve, name="fake-telegram", daemon=True)
         self._thread.start()
-        ready.wait(30)
-        deadline = time.monotonic() + 30
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("fake Telegram did not start")
-            time.sleep(0.01)
+        if not ready.wait(30):
+            raise RuntimeError("fake Telegram did not start")
 
     def stop(self) -> None:
         self._closing = True
